@@ -1,0 +1,1 @@
+"""eSeller: lead management for car dealerships."""

@@ -1,0 +1,49 @@
+"""Socket.IO: authenticated connections, rooms chosen by the server, the Redis message queue.
+
+Workers and other server processes emit through the same Redis channel, so a change made
+anywhere reaches every connected screen.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import join_room
+
+from server.auth.tokens import user_for_token
+from server.extensions import socketio
+from server.models import User
+from server.tenancy import group_scope
+
+
+def rooms_for(user: User) -> list[str]:
+    """Every room a user belongs to; clients never name a room themselves."""
+    rooms = [f"user:{user.id}", f"group:{user.group_id}:{user.role}"]
+    rooms += [f"group:{user.group_id}:site:{site.id}:{user.role}" for site in user.sites]
+    return rooms
+
+
+def _connect(auth=None):
+    user = None
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        user = user_for_token(auth["token"])
+    elif current_user.is_authenticated:
+        user = current_user._get_current_object()
+    if user is None:
+        raise ConnectionRefusedError("authentication required")
+    with group_scope(user.group_id):
+        for room in rooms_for(user):
+            join_room(room, sid=request.sid)
+    return True
+
+
+def init_app(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        # None = same origin only; the widget does not use Socket.IO.
+        cors_allowed_origins=None,
+        manage_session=False,
+    )
+    socketio.on_event("connect", _connect)
