@@ -9,17 +9,27 @@ from flask import Flask
 
 import admin
 from server import (
+    actions,
+    after_commit,
+    agent,
     api,
     auth,
+    customers,
     database,
     embedded_redis,
+    entry,
     health,
     i18n,
+    inbox,
+    intake,
     lead_routing,
+    leads,
     realtime,
     security,
+    stock,
     tenancy,
     web,
+    widget_host,
 )
 from server.config import load_config
 
@@ -33,10 +43,20 @@ def create_app(config: dict | None = None) -> Flask:
     embedded_redis.init_app(app)
     database.init_app(app)
     tenancy.init_app(app)
+    after_commit.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    widget_host.init_app(app)
+    intake.init_app(app)
+    leads.init_app(app)
+    customers.init_app(app)
+    stock.init_app(app)
+    actions.init_app(app)
+    inbox.init_app(app)
+    entry.init_app(app)
+    agent.init_app(app)
     health.init_app(app)
     lead_routing.init_app(app)
     realtime.init_app(app)

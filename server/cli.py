@@ -88,10 +88,23 @@ def worker(burst: bool, fork: bool, name: str | None) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=2525, show_default=True, type=int)
 @with_appcontext
-def up(host: str, port: int) -> None:
-    """Everything on one machine: migrate, demo data when empty, server and worker."""
+def smtpd(host: str, port: int) -> None:
+    """The inbound lead mailbox (SMTP), until SIGTERM or SIGINT."""
+    from server.mailbox.server import run_smtpd
+
+    click.echo(f"eSeller mailbox on smtp://{host}:{port}")
+    run_smtpd(current_app._get_current_object(), host, port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--smtp-port", default=2525, show_default=True, type=int, help="Port of the inbound mailbox.")
+@with_appcontext
+def up(host: str, port: int, smtp_port: int) -> None:
+    """Everything on one machine: migrate, demo data when empty, server, worker and mailbox."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -118,11 +131,13 @@ def up(host: str, port: int) -> None:
     children = [
         subprocess.Popen([*command, "serve", "--host", host, "--port", str(port)], env=env),
         subprocess.Popen([*command, "worker"], env=env),
+        subprocess.Popen([*command, "smtpd", "--host", host, "--port", str(smtp_port)], env=env),
     ]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
     click.echo("")
     click.echo(f"eSeller is running: {url}")
     _print_demo(info, url)
+    click.echo(f"Mailbox: smtp://{host}:{smtp_port} (to: {info['smtp_address']})")
     click.echo("Press Ctrl+C to stop.")
     _supervise(children, app.instance_path if app.config.get("EMBEDDED_REDIS") else None)
 

@@ -38,8 +38,15 @@ class Defaults:
     API_TOKEN_TTL = timedelta(days=30)
     LOGIN_RATE_LIMIT = "10 per minute"
     TOKEN_RATE_LIMIT = "10 per minute"
+    # Intake: per credential (a portal's API key sends from one address), and per visitor address
+    # for the browser widget.
+    INTAKE_KEY_RATE_LIMIT = "6000 per minute"
+    INTAKE_WIDGET_IP_RATE_LIMIT = "20 per minute"
     SOCKETIO_ASYNC_MODE = "threading"
     RQ_QUEUES = ("routing", "default")
+    # How often the scheduler sweeps the routing outbox and checks response-time clocks.
+    TICK_SECONDS = 10
+    RUN_SCHEDULER = True  # False: this worker runs jobs only (another one keeps the clocks)
     TESTING_ROUTES = False
 
 

@@ -202,32 +202,55 @@ def wait_for_http(url: str, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def live_server(app, demo, database_url, redis_url, tmp_path_factory) -> Iterator[str]:
-    """The real server (`eseller serve`, gunicorn) on the test database; yields its base URL."""
-    port = free_port()
-    env = {
+def process_env(database_url: str, redis_url: str, instance: Path) -> dict:
+    """Environment for an `eseller` process of the test run (server, worker, mailbox)."""
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": SECRET_KEY,
         "ESELLER_SESSION_COOKIE_SECURE": "false",
         "ESELLER_REMEMBER_COOKIE_SECURE": "false",
-        "ESELLER_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
+        "ESELLER_INSTANCE_PATH": str(instance),
     }
-    log = open(tmp_path_factory.mktemp("logs") / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--threads", "16"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+
+
+@contextmanager
+def eseller_process(args: list[str], env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, demo, database_url, redis_url, tmp_path_factory) -> Iterator[str]:
+    """The real server (`eseller serve`, gunicorn) on the test database; yields its base URL."""
+    port = free_port()
+    env = process_env(database_url, redis_url, tmp_path_factory.mktemp("live-instance"))
+    log_path = tmp_path_factory.mktemp("logs") / "server.log"
+    with eseller_process(["serve", "--port", str(port), "--threads", "32"], env, log_path):
+        base = f"http://127.0.0.1:{port}"
         wait_for_http(base + "/healthz")
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_worker(app, demo, database_url, redis_url, tmp_path_factory) -> Iterator[subprocess.Popen]:
+    """A real `eseller worker` process routing the test database's leads."""
+    env = process_env(database_url, redis_url, tmp_path_factory.mktemp("worker-instance"))
+    # The clocks would escalate the demo's late leads while other tests read them; they are
+    # tested with frozen time in-process instead.
+    env["ESELLER_RUN_SCHEDULER"] = "false"
+    with eseller_process(["worker"], env, tmp_path_factory.mktemp("logs") / "worker.log") as process:
+        yield process
 
 
 CHROMIUM = os.environ.get("ESELLER_CHROMIUM", "/usr/bin/chromium")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import User
-from server.realtime import rooms_for
+from server.realtime.audience import rooms_for
 from tests.conftest import demo_user, in_group
 
 

@@ -24,7 +24,8 @@ def test_up_runs_everything_on_embedded_defaults(tmp_path):
     env["ESELLER_INSTANCE_PATH"] = str(tmp_path / "instance")
     log_path = tmp_path / "up.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "server.cli", "up", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "server.cli", "up", "--port", str(port),
+                                    "--smtp-port", str(free_port())],
                                    env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             output = _wait_for(log_path, "Press Ctrl+C to stop.", process)

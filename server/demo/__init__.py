@@ -29,6 +29,7 @@ from server.demo.structure import (
     staff_email,
 )
 from server.extensions import db
+from server.mailbox.demo import ensure_demo_mail
 from server.models import DealerGroup, Site, User, utcnow
 from server.tenancy import group_scope
 
@@ -80,6 +81,8 @@ def ensure_demo_group(
             ],
         }
     session.commit()
+    # One message waiting in quarantine, delivered through the real mailbox service.
+    ensure_demo_mail(group)
     return info
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
 from server.models.base import JSONDoc, TenantScoped, Timestamped, UTCDateTime
@@ -73,12 +73,14 @@ class RoutingOutbox(TenantScoped, Timestamped, db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
+    lead: Mapped[Lead] = relationship()  # noqa: F821 - resolved by name at mapper configuration
+
 
 class InboundMessage(Timestamped, db.Model):
     """Every e-mail the mailbox accepted, kept raw; unreadable ones stay here with the reason.
 
-    Not tenant-scoped by the mixin: mail to an unknown address has no group yet. Reads go
-    through `server.tenancy.scoped_inbound_messages`.
+    Not tenant-scoped by the mixin: mail to an unknown address has no group yet. Its reads say
+    the group explicitly (`InboundMessage.group_id == ...`), and the tenant sweep covers them.
     """
 
     __tablename__ = "inbound_messages"
@@ -94,3 +96,21 @@ class InboundMessage(Timestamped, db.Model):
     status: Mapped[str] = mapped_column(String(16))  # accepted | quarantined
     reason: Mapped[str] = mapped_column(Text, default="")
     lead_ids: Mapped[list[int]] = mapped_column(JSONDoc, default=list)
+
+
+class ExternalRef(TenantScoped, db.Model):
+    """Every (source, external id) a group received, and the lead it went to.
+
+    A resend finds its lead here even when the first sending joined an existing lead of the same
+    customer instead of creating one; the unique key also settles two concurrent first sendings.
+    """
+
+    __tablename__ = "external_refs"
+    __table_args__ = (UniqueConstraint("group_id", "source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+
+    lead: Mapped[Lead] = relationship()  # noqa: F821 - resolved by name at mapper configuration

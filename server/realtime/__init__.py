@@ -12,15 +12,9 @@ from flask_socketio import join_room
 
 from server.auth.tokens import user_for_token
 from server.extensions import socketio
-from server.models import User
+from server.realtime import events
+from server.realtime.audience import rooms_for
 from server.tenancy import group_scope
-
-
-def rooms_for(user: User) -> list[str]:
-    """Every room a user belongs to; clients never name a room themselves."""
-    rooms = [f"user:{user.id}", f"group:{user.group_id}:{user.role}"]
-    rooms += [f"group:{user.group_id}:site:{site.id}:{user.role}" for site in user.sites]
-    return rooms
 
 
 def _connect(auth=None):
@@ -47,3 +41,7 @@ def init_app(app: Flask) -> None:
         manage_session=False,
     )
     socketio.on_event("connect", _connect)
+    events.init_app(app)
+    from server.realtime.views import bp
+
+    app.register_blueprint(bp)

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from server.extensions import db
+from server.inbox.views import cell_page, seller_page
 from server.leads.visibility import visible_leads
-from server.models import Action, Lead, LeadEntry, utcnow
+from server.models import Lead, LeadEntry, utcnow
 from server.models.lead import OPEN_STATUSES
 
 bp = Blueprint("web", __name__)
@@ -49,24 +50,12 @@ def _require(*features: str) -> None:
 
 def _seller_home():
     _require("SM1", "SD1")
-    now = utcnow()
-    mine = visible_leads(current_user).where(Lead.status.in_(OPEN_STATUSES))
-    leads = _leads(mine.order_by(Lead.acknowledged_at.is_not(None), Lead.received_at.desc()))
-    actions = select(Action).where(Action.user_id == current_user.id, Action.done_at.is_(None))
-    overdue = db.session.scalar(select(func.count()).select_from(actions.where(Action.due_at < now).subquery()))
-    end_of_day = now.astimezone(current_user.group.tz).replace(hour=23, minute=59, second=59)
-    today = list(
-        db.session.execute(
-            actions.where(Action.due_at <= end_of_day).order_by(Action.due_at).options(selectinload(Action.lead)).limit(20)
-        ).scalars()
-    )
-    return render_template("web/home_seller.html", leads=leads, overdue=overdue, today=today)
+    return seller_page()
 
 
 def _cell_home():
     _require("CE1")
-    waiting = _leads(visible_leads(current_user).where(Lead.status == "new").order_by(Lead.received_at))
-    return render_template("web/home_cell.html", leads=waiting)
+    return cell_page()
 
 
 def _call_center_home():
