@@ -202,6 +202,7 @@ class Chaos(threading.Thread):
         self.log: list[dict] = []
         self.redis_back_at: float | None = None
         self.outages: list[tuple[float, float]] = []  # (going down, back), perf_counter
+        self.watch: RecoveryWatch | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -217,10 +218,41 @@ class Chaos(threading.Thread):
                     self.redis.start()
                     self.redis_back_at = time.perf_counter()
                     self.outages.append((started, self.redis_back_at))
+                    if action == "redis-flush-restart" and self.watch is not None:
+                        self.watch.begin(before=started, back=self.redis_back_at)
                 self.log.append({"at_s": round(started - self.begin, 2), "action": action,
                                  "took_s": round(time.perf_counter() - started, 2)})
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             self.error = exc
+
+
+class RecoveryWatch(threading.Thread):
+    """After Redis comes back emptied: how long until every lead acknowledged before it went
+    down is routed (their jobs were lost with Redis: only the sweeper brings them back). Leads
+    still arriving afterwards do not count here, so a backlog on a busy machine does not hide
+    what the sweeper does."""
+
+    def __init__(self, counter: LeadCounter, acknowledged: dict[str, float]):
+        super().__init__(name="recovery-watch", daemon=True)
+        self.counter, self.acknowledged = counter, acknowledged
+        self.ids: list[str] = []
+        self.back = 0.0
+        self.seconds: float | None = None
+        self.done = threading.Event()
+
+    def begin(self, *, before: float, back: float) -> None:
+        self.ids = [lead_id for lead_id, sent in list(self.acknowledged.items()) if sent < before]
+        self.back = back
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while not self.done.wait(0.25):
+                if self.counter.unrouted(self.ids) == 0:
+                    self.seconds = round(time.perf_counter() - self.back, 2)
+                    return
+        finally:
+            self.counter.close()
 
 
 def chaos_plan(duration: float, kills: int, restarts: int, down: float) -> list[tuple[float, str]]:
@@ -285,6 +317,7 @@ def run(args, tmp: Path) -> dict:
     workers = Workers(args.workers, env, tmp, args.restart_delay)
     server = None
     counter = None
+    chaos = None
     clock = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -307,9 +340,12 @@ def run(args, tmp: Path) -> dict:
         duration = max(posting_s, args.redis_restarts * (args.redis_down + 2) + 2)
         chaos = Chaos(chaos_plan(duration, args.kills, args.redis_restarts, args.redis_down), workers, redis,
                       args.redis_down)
+        acknowledged: dict[str, float] = {}
+        chaos.watch = RecoveryWatch(LeadCounter(database_url), acknowledged)
         chaos.begin = time.perf_counter() + 0.05
         chaos.start()
-        posted = asyncio.run(post_leads(port, info["api_key"], args.leads, args.rate, "chaos", connections=32))
+        posted = asyncio.run(post_leads(port, info["api_key"], args.leads, args.rate, "chaos", connections=32,
+                                        live=acknowledged))
         chaos.join(timeout=duration + args.redis_restarts * (args.redis_down + 30) + 60)
         if chaos.error is not None:
             raise RuntimeError(f"the chaos thread failed: {chaos.error!r}")
@@ -346,6 +382,8 @@ def run(args, tmp: Path) -> dict:
             "leads_assigned": state["assigned"],
             "leads_never_routed": state["unassigned"],
             "recovery_s_after_last_redis_restart": recovery,
+            "earlier_leads_routed_s_after_last_redis_restart": chaos.watch.seconds,
+            "earlier_leads": len(chaos.watch.ids),
             "recovery_target_s": TARGET_RECOVERY_S,
             "worker_kills": workers.kills,
             "redis_restarts": sum(1 for event in chaos.log if event["action"] != "kill"),
@@ -356,6 +394,10 @@ def run(args, tmp: Path) -> dict:
             "timings_s": timings,
         }
     finally:
+        if chaos is not None and chaos.watch is not None:
+            chaos.watch.done.set()
+            if chaos.watch.ident is None:  # never started: its connections are still ours to close
+                chaos.watch.counter.close()
         workers.stop()
         if server is not None:
             stop(server)

@@ -273,13 +273,13 @@ def new_lead(n: int, tag: str) -> bytes:
 
 
 async def post_leads(port: int, key: str, count: int, rate: float | None, tag: str, *, offset: int = 0,
-                     connections: int = 64) -> dict:
+                     connections: int = 64, live: dict | None = None) -> dict:
     """Post `count` new leads through the HTTP intake: open loop at `rate` per second (latency
     counted from each lead's scheduled time), or as fast as `connections` clients go when `rate`
     is None. Each lead has an Idempotency-Key, and is sent again on a broken connection (as a
     portal would). Returns {"ids": [acknowledged ids], "statuses": {code: n}, "sent": {id: t},
     "scheduled": {id: t}, "requests": [(sent, seconds, status)], "accept": latency_summary,
-    "elapsed_s"}; times are time.perf_counter()."""
+    "elapsed_s"}; times are time.perf_counter(). `live`, if given, gets {id: sent} as answers come."""
     # LIFO: the connections used last go first, so few stay idle past the server's keep-alive.
     pool: asyncio.LifoQueue[HttpClient] = asyncio.LifoQueue()
     for _ in range(connections):
@@ -327,6 +327,8 @@ async def post_leads(port: int, key: str, count: int, rate: float | None, tag: s
             ids.append(lead_id)
             sent[lead_id] = start
             scheduled_at[lead_id] = scheduled or start
+            if live is not None:
+                live[lead_id] = start
 
     if rate:
         await asyncio.gather(*(one(n) for n in range(count)))

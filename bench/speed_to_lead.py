@@ -301,7 +301,8 @@ def profile_run(port: int, key: str, env: dict, tmp: Path, count: int) -> dict:
         path = filename.replace(os.sep, "/")
         for (suffix, function), label in PROFILE_STEPS.items():
             if name == function and path.endswith(suffix):
-                steps[label] = steps.get(label, 0.0) + cumtime
+                # max, not sum: Session.commit and SessionTransaction.commit nest, for one
+                steps[label] = max(steps.get(label, 0.0), cumtime)
         if name == SQL_CALL[1] and path.endswith(SQL_CALL[0]):
             sql_calls += ncalls
     top_self = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:12]

@@ -43,6 +43,9 @@ class Defaults:
     INTAKE_KEY_RATE_LIMIT = "6000 per minute"
     INTAKE_WIDGET_IP_RATE_LIMIT = "20 per minute"
     SOCKETIO_ASYNC_MODE = "threading"
+    # Redis pub/sub ignores database numbers: deployments (or test runs) sharing one Redis server
+    # need their own channel, or they would receive each other's events.
+    SOCKETIO_CHANNEL = "eseller"
     RQ_QUEUES = ("routing", "default")
     # How often the scheduler sweeps the routing outbox and checks response-time clocks.
     TICK_SECONDS = 10

@@ -67,8 +67,7 @@ def database_url(tmp_path_factory) -> str:
     return new_database_url(tmp_path_factory.mktemp("db"), "main")
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
+def _redis_base(tmp_path_factory) -> str:
     base = os.environ.get("ESELLER_TEST_REDIS_URL")
     if not base:
         try:
@@ -78,12 +77,29 @@ def redis_url(tmp_path_factory) -> str:
             from server import embedded_redis
 
             base = embedded_redis.ensure(str(tmp_path_factory.mktemp("redis"))).rsplit("/", 1)[0]
-    # One Redis database per test process, away from 0 (a developer's own).
-    return f"{base.rstrip('/')}/{10 + _worker_number()}"
+    return base.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """The in-process app's Redis: one database per test process, away from 0 (a developer's own)."""
+    return f"{_redis_base(tmp_path_factory)}/{10 + _worker_number()}"
+
+
+@pytest.fixture(scope="session")
+def live_redis_url(redis_url) -> str:
+    """The Redis of the live server and worker processes: a database of their own, so that the live
+    worker never takes the jobs that in-process tests enqueue and run themselves."""
+    return f"{redis_url.rsplit('/', 1)[0]}/{12 + _worker_number()}"
+
+
+# One Socket.IO channel per test run: pub/sub crosses Redis databases.
+SOCKETIO_CHANNEL = f"eseller-test-{os.getpid()}"
 
 
 def test_config(database_url: str, redis_url: str, **extra) -> dict:
     return {
+        "SOCKETIO_CHANNEL": SOCKETIO_CHANNEL,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": SECRET_KEY,
@@ -122,8 +138,10 @@ def demo(app) -> dict:
 
 @pytest.fixture(autouse=True)
 def _fresh_redis(request):
+    """Every test starts with empty queues and rate-limit counters, in-process and live."""
     if "redis_url" in request.fixturenames or "app" in request.fixturenames:
-        Redis.from_url(request.getfixturevalue("redis_url")).flushdb()
+        for name in ("redis_url", "live_redis_url"):
+            Redis.from_url(request.getfixturevalue(name)).flushdb()
     yield
 
 
@@ -212,6 +230,7 @@ def process_env(database_url: str, redis_url: str, instance: Path) -> dict:
         "ESELLER_SESSION_COOKIE_SECURE": "false",
         "ESELLER_REMEMBER_COOKIE_SECURE": "false",
         "ESELLER_INSTANCE_PATH": str(instance),
+        "ESELLER_SOCKETIO_CHANNEL": SOCKETIO_CHANNEL,
     }
 
 
@@ -231,10 +250,10 @@ def eseller_process(args: list[str], env: dict, log_path: Path) -> Iterator[subp
 
 
 @pytest.fixture(scope="session")
-def live_server(app, demo, database_url, redis_url, tmp_path_factory) -> Iterator[str]:
+def live_server(app, demo, database_url, live_redis_url, tmp_path_factory) -> Iterator[str]:
     """The real server (`eseller serve`, gunicorn) on the test database; yields its base URL."""
     port = free_port()
-    env = process_env(database_url, redis_url, tmp_path_factory.mktemp("live-instance"))
+    env = process_env(database_url, live_redis_url, tmp_path_factory.mktemp("live-instance"))
     log_path = tmp_path_factory.mktemp("logs") / "server.log"
     with eseller_process(["serve", "--port", str(port), "--threads", "32"], env, log_path):
         base = f"http://127.0.0.1:{port}"
@@ -243,9 +262,9 @@ def live_server(app, demo, database_url, redis_url, tmp_path_factory) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def live_worker(app, demo, database_url, redis_url, tmp_path_factory) -> Iterator[subprocess.Popen]:
-    """A real `eseller worker` process routing the test database's leads."""
-    env = process_env(database_url, redis_url, tmp_path_factory.mktemp("worker-instance"))
+def live_worker(app, demo, database_url, live_redis_url, tmp_path_factory) -> Iterator[subprocess.Popen]:
+    """A real `eseller worker` process routing the leads the live server receives."""
+    env = process_env(database_url, live_redis_url, tmp_path_factory.mktemp("worker-instance"))
     # The clocks would escalate the demo's late leads while other tests read them; they are
     # tested with frozen time in-process instead.
     env["ESELLER_RUN_SCHEDULER"] = "false"

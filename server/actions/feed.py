@@ -15,6 +15,7 @@ from flask_login import current_user
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from server.actions import service
 from server.actions.views import FEATURES, ROLES, action_type_labels, bp
@@ -50,11 +51,11 @@ def build_calendar(user: User, host_url: str) -> bytes:
     calendar.add("prodid", "-//eSeller//Actions//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"eSeller · {user.full_name}")
-    domain = host_url.split("://", 1)[-1].strip("/").split("/")[0] or "eseller"
     for action in actions:
         event = Event()
-        # Stable per action (and per group: ids are global), so calendars update the event in place.
-        event.add("uid", f"action-{action.id}@{domain}")
+        # Stable per action (ids are global across groups) and not tied to the host name, so that
+        # calendars update the event in place.
+        event.add("uid", f"action-{action.id}@eseller")
         event.add("dtstamp", now)
         event.add("dtstart", action.due_at)
         event.add("dtend", action.due_at + DURATION)
@@ -72,7 +73,7 @@ def build_calendar(user: User, host_url: str) -> bytes:
 
 
 @bp.route("/feed/<secret>.ics")
-def feed_ics(secret: str):
+def feed_ics(secret: str) -> tuple[bytes, int, dict[str, str]]:
     """Public by design: the secret in the URL is the credential."""
     if len(secret) < SECRET_MIN:
         abort(404)
@@ -90,7 +91,7 @@ def feed_ics(secret: str):
 @bp.route("/feed")
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
-def feed():
+def feed() -> str:
     if not current_user.ical_secret:  # made on first visit, so that nobody has a feed they never asked for
         current_user.ical_secret = new_secret()
         db.session.commit()
@@ -101,7 +102,7 @@ def feed():
 @bp.route("/feed/reset", methods=["POST"])
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
-def feed_reset():
+def feed_reset() -> Response:
     current_user.ical_secret = new_secret()
     db.session.commit()
     flash(_("New address made: the old one no longer works. Subscribe again with this one."), "success")

@@ -53,14 +53,14 @@ def _list_page(status: int = 200, plan: service.Plan | None = None) -> tuple[str
 @bp.route("", methods=["GET"])
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
-def index():
+def index() -> tuple[str, int]:
     return _list_page()
 
 
 @bp.route("", methods=["POST"])
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
-def create():
+def create() -> Response | tuple[str, int]:
     now = utcnow()
     try:
         result = service.plan(current_user, request.form, now)
@@ -77,7 +77,7 @@ def create():
 @bp.route("/<int:action_id>/done", methods=["POST"])
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
-def done(action_id: int):
+def done(action_id: int) -> Response | tuple[str, int]:
     # Only the action's own user closes it; anyone else's (or another group's) id is unknown here.
     action = db.session.execute(
         select(Action).where(Action.id == action_id, Action.user_id == current_user.id)

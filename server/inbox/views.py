@@ -14,14 +14,13 @@ from sqlalchemy import select
 
 from server.api.errors import ApiError
 from server.auth.access import feature_required, roles_required
-from server.extensions import csrf, db
+from server.extensions import db
 from server.inbox import service
 from server.leads.visibility import visible_leads
 from server.models import Lead, Site, utcnow
 
 bp = Blueprint("inbox", __name__)
 api = Blueprint("inbox_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api)  # GET only; listed for symmetry with the other JSON blueprints
 
 SELLER_FEATURES = ("SM1", "SD1")
 CELL_FEATURES = ("CE1",)
@@ -32,15 +31,18 @@ def _has_any(features: tuple[str, ...]) -> bool:
     return any(current_user.group.has_feature(fid) for fid in features)
 
 
-def page_config(mode: str) -> dict:
-    """What inbox.js needs to know, in one JSON block (the CSP allows no inline script)."""
+def page_config(mode: str, last_seq: int | None = None) -> dict:
+    """What inbox.js needs to know, in one JSON block (the CSP allows no inline script).
+
+    `last_seq` is where the rendered list stands in the event log: read before the list, so that
+    an event committed in between is caught up (applied twice at worst, which changes nothing).
+    """
     return {
         "mode": mode,
         "user_id": str(current_user.id),
-        "last_seq": service.current_seq(current_user.group_id),
+        "last_seq": service.current_seq(current_user.group_id) if last_seq is None else last_seq,
         "now": utcnow().isoformat(),
         "timezone": current_user.group.timezone,
-        "language": current_user.language,
         **service.clock_settings(),
         "urls": {
             "events": url_for("events_api.events"),
@@ -58,7 +60,7 @@ def js_texts() -> dict:
     return {
         "on_time": _("On time"), "at_risk": _("At risk"), "breached": _("Late"), "done": _("Contacted"),
         "left": _("%(time)s left"), "late_by": _("by %(time)s"), "day": _("d"),
-        "new_lead": _("New lead"), "new_lead_for_you": _("A new lead is waiting for you."),
+        "new_lead": _("New lead"),
         "escalated": _("Escalated: call this customer now."),
         "acknowledged": _("Acknowledged."), "call_logged": _("Call logged."),
         "call_back_planned": _("Call back planned."), "pick_time": _("Choose when to call back."),
@@ -71,16 +73,16 @@ def js_texts() -> dict:
         "reason_required": _("Say why: the seller and the timeline will read it."),
         "seller_required": _("Choose a seller."), "transferred": _("Lead handed to %(name)s."),
         "current": _("holds it now"), "open_full_page": _("Open the full page"),
-        "action_due": _("An action is due now."),
+        "action_due": _("An action is due now."), "removed": _("A lead left your list: a colleague has it now, or it is closed."),
     }
 
 
 def seller_page():
     now = utcnow()
-    last_seq = service.current_seq(current_user.group_id)  # before the list: nothing falls between
+    last_seq = service.current_seq(current_user.group_id)
     leads, total = service.seller_inbox(current_user)
     overdue, today = service.seller_actions(current_user, now)
-    config = page_config("seller") | {"last_seq": last_seq}
+    config = page_config("seller", last_seq)
     return render_template("inbox/seller.html", leads=leads, total=total, overdue=overdue, today=today,
                            config=config, clock_of=service.clock_of)
 
@@ -88,7 +90,7 @@ def seller_page():
 def cell_page():
     last_seq = service.current_seq(current_user.group_id)
     leads, total = service.cell_inbox()
-    config = page_config("cell") | {"last_seq": last_seq}
+    config = page_config("cell", last_seq)
     return render_template("inbox/cell.html", leads=leads, total=total, config=config, clock_of=service.clock_of,
                            sites=service.assignable_sites(current_user),
                            can_transfer=_has_any(TRANSFER_FEATURES))

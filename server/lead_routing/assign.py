@@ -12,8 +12,9 @@ from server.lead_routing.sla import first_contact_deadline
 from server.models import DealerGroup, Lead, LeadEntry, Notification, User
 from server.realtime.events import record_event
 
-# Who hears about an assignment besides the seller: the managers of the lead's site and admins.
-ASSIGNMENT_AUDIENCE = ("manager", "admin")
+# Who hears about an assignment besides the seller: the managers of the lead's site, admins, and
+# the cell (whose inbox of waiting leads drops the lead at once).
+ASSIGNMENT_AUDIENCE = ("manager", "admin", "cell")
 
 
 def assign(lead: Lead, seller: User, now: datetime, *, by: User | None = None, kind: str = "assigned",

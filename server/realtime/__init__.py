@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         # None = same origin only; the widget does not use Socket.IO.
         cors_allowed_origins=None,
         manage_session=False,

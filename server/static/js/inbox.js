@@ -11,7 +11,7 @@ import { startClocks } from "./inbox-clock.js";
 import { connectLive } from "./inbox-live.js";
 import { leadPane } from "./inbox-pane.js";
 import { transferPanel } from "./inbox-transfer.js";
-import { config, request, text } from "./inbox-util.js";
+import { config, note, request, text } from "./inbox-util.js";
 
 // The cell hears lead.created but not lead.assigned (its audience is the seller and the managers),
 // so a new lead is read again once the routing job has had time to place it, and the whole list
@@ -63,7 +63,10 @@ function seller() {
       // or stray event can never take a lead off the screen by itself.
       if (!known && !isOpenFor(lead)) return;
       const card = await cards.refresh(id);
-      if (!card) return;
+      if (!card) {
+        if (known) note(text("removed")); // given to a colleague, or closed
+        return;
+      }
       tickClocks();
       if (!known && (event.type === "lead.assigned" || event.type === "lead.created")) {
         chime();
