@@ -128,10 +128,10 @@ def up(host: str, port: int, smtp_port: int) -> None:
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     command = [sys.executable, "-m", "server.cli"]
-    children = [
-        subprocess.Popen([*command, "serve", "--host", host, "--port", str(port)], env=env),
-        subprocess.Popen([*command, "worker"], env=env),
-        subprocess.Popen([*command, "smtpd", "--host", host, "--port", str(smtp_port)], env=env),
+    commands = [
+        [*command, "serve", "--host", host, "--port", str(port)],
+        [*command, "worker"],
+        [*command, "smtpd", "--host", host, "--port", str(smtp_port)],
     ]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
     click.echo("")
@@ -139,10 +139,11 @@ def up(host: str, port: int, smtp_port: int) -> None:
     _print_demo(info, url)
     click.echo(f"Mailbox: smtp://{host}:{smtp_port} (to: {info['smtp_address']})")
     click.echo("Press Ctrl+C to stop.")
-    _supervise(children, app.instance_path if app.config.get("EMBEDDED_REDIS") else None)
+    _supervise(commands, env, app.instance_path if app.config.get("EMBEDDED_REDIS") else None)
 
 
-def _supervise(children: list[subprocess.Popen], embedded_instance: str | None) -> None:
+def _supervise(commands: list[list[str]], env: dict, embedded_instance: str | None) -> None:
+    """Run the processes until Ctrl+C; one that dies (a worker losing Redis) is started again."""
     stopping = False
 
     def _stop(*_args):
@@ -151,8 +152,14 @@ def _supervise(children: list[subprocess.Popen], embedded_instance: str | None) 
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    children = [subprocess.Popen(args, env=env) for args in commands]
     try:
-        while not stopping and all(child.poll() is None for child in children):
+        while not stopping:
+            for index, child in enumerate(children):
+                if child.poll() is not None and not stopping:
+                    click.echo(f"{' '.join(commands[index][3:4])} exited ({child.returncode}); starting it again")
+                    time.sleep(1)
+                    children[index] = subprocess.Popen(commands[index], env=env)
             time.sleep(0.5)
     finally:
         for child in children:

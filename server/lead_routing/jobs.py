@@ -85,24 +85,31 @@ def _route(lead_id: int) -> str:
     return result
 
 
-def pending_routing(limit: int = 500, older_than_seconds: int = 10) -> list[tuple[int, int]]:
-    """(lead id, group id) of outbox rows nobody routed: Redis was down, or a worker died."""
+def pending_routing(after_id: int = 0, limit: int = 500, older_than_seconds: int = 10) -> list[tuple[int, int, int]]:
+    """(outbox id, lead id, group id) of rows nobody routed: Redis was down, or a worker died."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     rows = db.session.execute(all_groups(
-        select(RoutingOutbox.lead_id, RoutingOutbox.group_id)
-        .where(RoutingOutbox.processed_at.is_(None), RoutingOutbox.created_at < cutoff)
+        select(RoutingOutbox.id, RoutingOutbox.lead_id, RoutingOutbox.group_id)
+        .where(RoutingOutbox.processed_at.is_(None), RoutingOutbox.created_at < cutoff, RoutingOutbox.id > after_id)
         .order_by(RoutingOutbox.id).limit(limit)
     )).all()
-    return [(lead_id, group_id) for lead_id, group_id in rows]
+    return [(outbox_id, lead_id, group_id) for outbox_id, lead_id, group_id in rows]
 
 
-def sweep_outbox() -> int:
-    pending = pending_routing()
-    for lead_id, group_id in pending:
-        enqueue_routing(lead_id, group_id)
-    if pending:
-        log.info("re-enqueued %d unrouted leads", len(pending))
-    return len(pending)
+def sweep_outbox(max_pages: int = 40) -> int:
+    """Re-enqueue the whole backlog, page by page (after a long outage it can be thousands)."""
+    swept, after_id = 0, 0
+    for _ in range(max_pages):
+        page = pending_routing(after_id)
+        for outbox_id, lead_id, group_id in page:
+            enqueue_routing(lead_id, group_id)
+            after_id = outbox_id
+        swept += len(page)
+        if len(page) < 500:
+            break
+    if swept:
+        log.info("re-enqueued %d unrouted leads", swept)
+    return swept
 
 
 def tick() -> dict:

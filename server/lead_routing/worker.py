@@ -23,7 +23,23 @@ log = logging.getLogger(__name__)
 TICK_JOB = "server.lead_routing.jobs.tick"
 
 
-class ForkingWorker(Worker):
+class _QuickToStop:
+    """RQ listens for commands on a pub/sub thread that sleeps 60 s between polls, and redis-py 8
+    waits for that thread when the worker stops: poll every second so a worker exits at once."""
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
+
+class InProcessWorker(_QuickToStop, SimpleWorker):
+    pass
+
+
+class ForkingWorker(_QuickToStop, Worker):
     def setup_work_horse_signals(self) -> None:
         super().setup_work_horse_signals()
         db.engine.dispose(close=False)
@@ -56,7 +72,7 @@ def run_worker(app: Flask, *, burst: bool = False, fork: bool = False, name: str
         threading.Thread(target=_ticker, args=(app, stop), name="eseller-ticker", daemon=True).start()
     try:
         with app.app_context():
-            worker_class = ForkingWorker if fork else SimpleWorker
+            worker_class = ForkingWorker if fork else InProcessWorker
             worker = worker_class(list(app.config["RQ_QUEUES"]), connection=get_redis(), name=name)
             return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
