@@ -287,6 +287,15 @@ def browser():
         chromium.close()
 
 
+def sign_in_page(page, base: str, user: dict) -> None:
+    """Sign in through the real (French) login page, as a person would."""
+    page.goto(base + "/login")
+    page.get_by_label("E-mail").fill(user["email"])
+    page.get_by_label("Mot de passe").fill(user["password"])
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def artifact_path(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

@@ -15,7 +15,7 @@ from server.extensions import db
 from server.intake.normalize import display_phone
 from server.models import Contact, Lead, StockVehicle, User
 from server.models.lead import OPEN_STATUSES
-from tests.conftest import PHONE, artifact_path, demo_user, in_group
+from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
 from tests.test_entry import fresh_phone
 
 pytestmark = pytest.mark.slow
@@ -23,12 +23,6 @@ DESKTOP = {"width": 1280, "height": 800}
 GROUP_A = "garage-du-parc"
 
 
-def _sign_in(page, base: str, user: dict) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("E-mail").fill(user["email"])
-    page.get_by_label("Mot de passe").fill(user["password"])
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/home")
 
 
 def _caller_and_vehicle(app) -> tuple[Contact, StockVehicle]:
@@ -55,7 +49,7 @@ def test_an_agent_qualifies_an_inbound_call(browser, live_server, demo, app):
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        _sign_in(page, live_server, agent)
+        sign_in_page(page, live_server, agent)
         page.goto(live_server + "/widget/agent")
         assert page.get_by_role("heading", name="Appel entrant").is_visible()
         phone = page.get_by_label("Téléphone")
@@ -116,7 +110,7 @@ def test_the_agent_screen_on_a_phone(browser, live_server, demo, app):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, agent)
+        sign_in_page(page, live_server, agent)
         page.goto(live_server + "/widget/agent")
         page.get_by_label("Téléphone").fill(display_phone(contact.phone)[:8])
         page.locator("#a-phone-list [role=option]").first.wait_for()
@@ -133,7 +127,7 @@ def test_a_seller_enters_a_lead_from_the_phone_home_page(browser, live_server, d
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, seller)
+        sign_in_page(page, live_server, seller)
         page.screenshot(path=str(artifact_path("seller-home-new-lead-phone.png")))
         page.get_by_role("link", name="Nouveau lead").tap()
         page.wait_for_url("**/leads/new")

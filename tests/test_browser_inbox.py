@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 
 from server.extensions import db
 from server.models import DealerGroup, Lead, PlanningException, Site, User, utcnow
-from tests.conftest import PHONE, artifact_path, demo_user, in_group
+from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
 from tests.test_entry import fresh_phone
 
 pytestmark = pytest.mark.slow
@@ -36,11 +36,7 @@ def sign_in(browser, base: str, user: dict, viewport: dict):
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(base + "/login")
-    page.get_by_label("E-mail").fill(user["email"])
-    page.get_by_label("Mot de passe").fill(user["password"])
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/home")
+    sign_in_page(page, base, user)
     # Connected and caught up: the page marks itself live (and the banner stays hidden).
     expect(page.locator("body.live")).to_have_count(1, timeout=WAIT)
     return context, page, problems

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 
 from server.extensions import db
 from server.models import PlanningException, utcnow
-from tests.conftest import PHONE, artifact_path, demo_user, in_group
+from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
 from tests.routing_helpers import PARIS
 
 pytestmark = pytest.mark.slow
@@ -22,12 +22,6 @@ GROUP_A = "garage-du-parc"
 NOTE = "Rendez-vous médical (test navigateur)"
 
 
-def _sign_in(page, base: str, user: dict) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("E-mail").fill(user["email"])
-    page.get_by_label("Mot de passe").fill(user["password"])
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/home")
 
 
 def _this_weeks(weekday: int) -> date:
@@ -41,7 +35,7 @@ def test_a_manager_adds_an_absence_and_sees_it_in_the_week(browser, live_server,
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, manager)
+        sign_in_page(page, live_server, manager)
         page.get_by_role("link", name="Administration").click()
         page.get_by_role("link", name="Planning").click()
         assert page.get_by_role("heading", name="Planning · Lyon Centre").is_visible()
@@ -87,7 +81,7 @@ def test_an_admin_asks_where_a_lead_would_go(browser, live_server, demo):
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, admin)
+        sign_in_page(page, live_server, admin)
         page.goto(live_server + "/admin/routing")
         dry = page.locator("#dry-run")
         assert dry.get_by_role("heading", name="Où irait ce lead maintenant ?").is_visible()
@@ -112,7 +106,7 @@ def test_an_admin_asks_where_a_lead_would_go(browser, live_server, demo):
 
         phone = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True)
         small = phone.new_page()
-        _sign_in(small, live_server, admin)
+        sign_in_page(small, live_server, admin)
         small.goto(page.url)
         small.wait_for_load_state("load")
         top = small.evaluate("document.querySelector('#dry-outcome').getBoundingClientRect().top")

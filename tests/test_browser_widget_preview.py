@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Contact, Lead, WidgetKey
-from tests.conftest import artifact_path, demo_user, in_group
+from tests.conftest import artifact_path, demo_user, in_group, sign_in_page
 
 pytestmark = pytest.mark.slow
 
@@ -21,12 +21,6 @@ DESKTOP = {"width": 1280, "height": 800}
 GROUP_A = "garage-du-parc"
 
 
-def _sign_in(page, base: str, user: dict) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("E-mail").fill(user["email"])
-    page.get_by_label("Mot de passe").fill(user["password"])
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _background(locator) -> str:
@@ -42,7 +36,7 @@ def test_the_admin_previews_a_widget_key(app, browser, live_server, demo):
     sent = []
     page.on("request", lambda r: sent.append(r.url) if "/api/v1/leads" in r.url else None)
     try:
-        _sign_in(page, live_server, admin)
+        sign_in_page(page, live_server, admin)
         page.goto(live_server + "/admin/keys")
         page.get_by_role("link", name="Nouvelle clé de widget").click()
         page.get_by_label("Nom", exact=True).fill(name)

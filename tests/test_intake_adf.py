@@ -10,7 +10,7 @@ from server.extensions import db
 from server.intake.adf import parse_adf
 from server.models import Lead
 from tests.conftest import in_group
-from tests.test_adf import SAMPLE_COPIES
+from tests.samples import sample_text
 
 
 def _post(client, demo, document: str | bytes, content_type: str = "application/xml"):
@@ -34,7 +34,7 @@ def _count(app) -> int:
 
 
 def test_the_full_sample_becomes_a_lead_with_everything_kept(app, client, demo):
-    document = _unique(SAMPLE_COPIES["adf-full.xml"])
+    document = _unique(sample_text("adf-full.xml"))
     for content_type in ("application/xml",):
         response = _post(client, demo, document, content_type)
         assert response.status_code == 202, response.json
@@ -50,13 +50,13 @@ def test_the_full_sample_becomes_a_lead_with_everything_kept(app, client, demo):
 
 def test_every_adf_content_type_is_accepted(client, demo):
     for content_type in ("text/xml", "application/x-adf+xml", "application/xml; charset=utf-8"):
-        response = _post(client, demo, _unique(SAMPLE_COPIES["adf-minimal.xml"]), content_type)
+        response = _post(client, demo, _unique(sample_text("adf-minimal.xml")), content_type)
         assert response.status_code == 202, (content_type, response.json)
 
 
 def test_several_prospects_make_several_leads(app, client, demo):
-    one = _unique(SAMPLE_COPIES["adf-minimal.xml"])
-    two = _unique(SAMPLE_COPIES["adf-minimal.xml"])
+    one = _unique(sample_text("adf-minimal.xml"))
+    two = _unique(sample_text("adf-minimal.xml"))
     prospects = [doc[doc.index("<prospect"):doc.index("</prospect>") + len("</prospect>")] for doc in (one, two)]
     document = '<?xml version="1.0"?><?ADF VERSION "1.0"?><adf>' + "".join(prospects) + "</adf>"
     response = _post(client, demo, document)
@@ -65,7 +65,7 @@ def test_several_prospects_make_several_leads(app, client, demo):
 
 
 def test_a_resent_prospect_updates_the_first_lead(app, client, demo):
-    document = _unique(SAMPLE_COPIES["adf-full.xml"])
+    document = _unique(sample_text("adf-full.xml"))
     first = _post(client, demo, document).json["id"]
     resent = document.replace('<prospect status="new">', '<prospect status="resend">').replace(
         "Essai possible samedi matin.", "Finalement dimanche ?")
@@ -105,7 +105,7 @@ def test_an_incomplete_prospect_is_422_naming_the_field(client, demo):
 
 
 def test_export_reads_back_as_the_same_lead(app, client, demo, login):
-    lead_id = _post(client, demo, _unique(SAMPLE_COPIES["adf-full.xml"])).json["id"]
+    lead_id = _post(client, demo, _unique(sample_text("adf-full.xml"))).json["id"]
     admin = login("a", "admin")
     exported = admin.get(f"/api/v1/leads/{lead_id}.adf")
     assert exported.status_code == 200 and exported.mimetype == "application/xml"
@@ -123,6 +123,6 @@ def test_export_reads_back_as_the_same_lead(app, client, demo, login):
 
 
 def test_export_is_confined_to_what_the_user_may_see(client, demo, login):
-    lead_id = _post(client, demo, _unique(SAMPLE_COPIES["adf-full.xml"])).json["id"]
+    lead_id = _post(client, demo, _unique(sample_text("adf-full.xml"))).json["id"]
     assert login("b", "admin").get(f"/api/v1/leads/{lead_id}.adf").status_code == 404
     assert client.get(f"/api/v1/leads/{lead_id}.adf").status_code == 401

@@ -10,133 +10,13 @@ import pytest
 from server.intake.schemas import load_lead
 from server.mailbox.parse import parse_message
 from server.mailbox.text import html_to_text, source_label, split_name
+from tests.samples import NAMES, sample
 
 # The contract's samples live in the product repository's sibling folder shared/, when it is there.
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
-# Copies of the contract's samples, so that the suite runs anywhere (checked against the originals
-# by `test_sample_copies_match_the_contract` when they are present).
-SAMPLE_COPIES = {
-    "portal-email.eml": """From: "Leboncoin Pro" <no-reply@pro.example-portal.fr>
-To: leads+garage-du-parc@eseller.example
-Subject: Nouveau message pour votre annonce Renault Clio V 1.0 TCe 90 Zen (ref. VO-2211)
-Date: Mon, 30 Nov 2026 18:42:10 +0100
-Message-ID: <20261130184210.77812@pro.example-portal.fr>
-MIME-Version: 1.0
-Content-Type: text/plain; charset="utf-8"
-Content-Transfer-Encoding: 8bit
 
-Bonjour,
-
-Vous avez reçu un nouveau message concernant votre annonce :
-Renault Clio V 1.0 TCe 90 Zen - 14 490 € - Réf. VO-2211
-
-Nom : Thomas Lefèvre
-Téléphone : 07 81 22 45 10
-E-mail : thomas.lefevre@example.fr
-Code postal : 69100
-
-Message :
-Bonjour, la voiture est-elle toujours disponible ? Je peux passer
-jeudi en fin de journée. J'ai une Peugeot 208 de 2016 à reprendre.
-
-Répondez rapidement : les acheteurs contactent souvent plusieurs vendeurs.
-""",
-    "adf-full.xml": """<?xml version="1.0" encoding="UTF-8"?>
-<?adf version="1.0"?>
-<adf>
-  <prospect status="new">
-    <id sequence="1" source="lacentrale">LC-2026-0042871</id>
-    <requestdate>2026-12-01T09:12:44+01:00</requestdate>
-    <vehicle interest="buy" status="used">
-      <id source="dealer-stock">VO-1042</id>
-      <year>2022</year>
-      <make>Peugeot</make>
-      <model>3008</model>
-      <vin>VF3MCYHZRMS123456</vin>
-      <stock>VO-1042</stock>
-      <trim>1.2 PureTech 130 Allure</trim>
-      <transmission>manuelle</transmission>
-      <odometer status="original" units="km">31250</odometer>
-      <colorcombination><exteriorcolor>Gris Platinium</exteriorcolor><preference>1</preference></colorcombination>
-      <price type="asking" currency="EUR">24990</price>
-      <finance>
-        <method>finance</method>
-        <amount type="downpayment" currency="EUR">5000</amount>
-        <amount type="monthly" currency="EUR">320</amount>
-      </finance>
-      <comments>Le vehicule est-il toujours disponible ? Essai possible samedi matin.</comments>
-    </vehicle>
-    <vehicle interest="trade-in" status="used">
-      <year>2015</year>
-      <make>Renault</make>
-      <model>Clio</model>
-      <odometer units="km">98000</odometer>
-      <comments>Immatriculation AB-123-CD</comments>
-    </vehicle>
-    <customer>
-      <contact>
-        <name part="first" type="individual">Camille</name>
-        <name part="last" type="individual">Martin</name>
-        <email>camille.martin@example.fr</email>
-        <phone type="cellphone" time="evening" preferredcontact="1">06 12 34 56 78</phone>
-        <address type="home">
-          <street line="1">12 rue Garibaldi</street>
-          <city>Lyon</city>
-          <postalcode>69003</postalcode>
-          <country>FR</country>
-        </address>
-      </contact>
-      <timeframe><description>Dans le mois</description><earliestdate>2026-12-01</earliestdate><latestdate>2026-12-31</latestdate></timeframe>
-      <comments>Prefere etre rappele apres 18h.</comments>
-    </customer>
-    <vendor>
-      <id source="eseller">lyon-centre</id>
-      <vendorname>Garage du Parc - Lyon Centre</vendorname>
-      <contact><name part="full">Service VO</name><email>vo.lyon@example.fr</email></contact>
-    </vendor>
-    <provider>
-      <id source="lacentrale">lacentrale</id>
-      <name part="full">La Centrale</name>
-      <service>Annonce VO</service>
-      <url>https://www.lacentrale.fr/</url>
-    </provider>
-  </prospect>
-</adf>
-""",
-    "adf-minimal.xml": """<?xml version="1.0" encoding="UTF-8"?>
-<?adf version="1.0"?>
-<adf>
-  <prospect>
-    <requestdate>2026-11-30T15:30:20+01:00</requestdate>
-    <vehicle interest="buy" status="used">
-      <year>2021</year>
-      <make>Renault</make>
-      <model>Captur</model>
-    </vehicle>
-    <customer>
-      <contact>
-        <name part="first">Julie</name>
-        <name part="last">Moreau</name>
-        <phone type="cellphone">+33 6 45 12 78 90</phone>
-        <email>julie.moreau@example.fr</email>
-      </contact>
-    </customer>
-    <vendor>
-      <vendorname>Garage du Parc - Lyon</vendorname>
-      <contact><name part="full">Garage du Parc</name></contact>
-    </vendor>
-  </prospect>
-</adf>
-""",
-}
-
-
-def sample(name: str) -> bytes:
-    return SAMPLE_COPIES[name].encode("utf-8")
-
-
-@pytest.mark.parametrize("name", list(SAMPLE_COPIES))
+@pytest.mark.parametrize("name", NAMES)
 def test_sample_copies_match_the_contract(name):
     if not (SAMPLES / name).is_file():
         pytest.skip("the contract's samples are not on this machine")
