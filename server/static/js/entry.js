@@ -1,21 +1,9 @@
 // Direct entry of a lead (/leads/new), and the small helpers the agent screen shares (an ES module).
 // Everything built from data goes through textContent: names and notes are whatever people typed.
 
-/** An element with attributes and children (strings become text nodes, never HTML). */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === "") continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+import { el } from "./dom.js";
+
+export { el };
 
 /** GET JSON from our own server; throws on anything but a JSON 2xx (an ended session answers HTML). */
 export async function getJSON(url, signal) {

@@ -46,21 +46,7 @@ export async function request(method, url, body, signal) {
 export const leadUrl = (id, action) => `${config.urls.lead_api}/${encodeURIComponent(id)}/${action}`;
 export const cardUrl = (id) => config.urls.card.replace(/\/0\/card$/, `/${encodeURIComponent(id)}/card`);
 
-/** An element with attributes and children; strings become text nodes, never HTML. */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === "") continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+export { el } from "./dom.js";
 
 let noteTimer = null;
 
