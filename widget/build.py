@@ -18,14 +18,21 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import rcssmin
-import rjsmin
-
 ROOT = Path(__file__).resolve().parent.parent
+
+try:
+    import rcssmin
+    import rjsmin
+except ImportError:  # run with a Python that lacks the project's dependencies: use the project's own
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])  # noqa: S606 - our own script
+    raise SystemExit("widget/build.py needs rjsmin and rcssmin: pip install -e . (or scripts/bootstrap)") from None
 SRC = ROOT / "widget" / "src"
 OUT = ROOT / "server" / "static" / "widget"
 URL_PATH = "/widget/v1/"
