@@ -22,10 +22,14 @@ from server import (
     i18n,
     inbox,
     intake,
+    kpi,
     lead_routing,
     leads,
+    notifications,
+    pwa,
     realtime,
     security,
+    steering,
     stock,
     tenancy,
     web,
@@ -51,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     widget_host.init_app(app)
     intake.init_app(app)
     leads.init_app(app)
+    kpi.init_app(app)
+    steering.init_app(app)
     customers.init_app(app)
     stock.init_app(app)
     actions.init_app(app)
@@ -61,5 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     lead_routing.init_app(app)
     realtime.init_app(app)
     web.init_app(app)
+    notifications.init_app(app)
+    pwa.init_app(app)
     admin.init_app(app)
     return app

@@ -176,6 +176,21 @@ def _supervise(commands: list[list[str]], env: dict, embedded_instance: str | No
             embedded_redis.stop(embedded_instance)
 
 
+@cli.group()
+def kpi() -> None:
+    """Lead KPI aggregates."""
+
+
+@kpi.command("rebuild")
+@click.option("--group", "slug", default=None, help="Slug of one group (default: every group).")
+@with_appcontext
+def kpi_rebuild(slug: str | None) -> None:
+    """Recompute the KPI aggregates from the raw rows (after a bulk load, or to repair them)."""
+    from server.kpi.cli import rebuild
+
+    rebuild(slug)
+
+
 def main() -> None:
     cli(prog_name="eseller")
 

@@ -162,6 +162,17 @@ def demo_user(demo: dict, group: str, role: str, index: int = 0) -> dict:
     return users[index]
 
 
+def demo_user_id(app, demo: dict, group: str, role: str, index: int = 0) -> int:
+    """The database id of a demo user (see `demo_user`)."""
+    from sqlalchemy import select
+
+    from server.models import User
+
+    email = demo_user(demo, group, role, index)["email"]
+    with in_group(app, DEMO_SLUGS[group]):
+        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
+
+
 @pytest.fixture
 def login(app, demo):
     """login("a", "seller") -> a test client signed in as group a's first seller."""

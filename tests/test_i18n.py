@@ -206,10 +206,10 @@ def test_extraction_settings_match_the_script():
 def test_a_missing_translation_is_reported_by_name(extracted):
     catalog = load_po("fr")
     catalog.delete("Sign in")
-    catalog["Trade-in"].flags.add("fuzzy")
+    catalog["Sign out"].flags.add("fuzzy")
     missing = "\n".join(untranslated(extracted, catalog))
     assert "'Sign in': missing" in missing
-    assert "'Trade-in': fuzzy" in missing
+    assert "'Sign out': fuzzy" in missing
     assert "login.html" in missing
 
 

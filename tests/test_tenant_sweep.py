@@ -39,6 +39,8 @@ PUBLIC = {
     "widget_host.loader", "widget_host.asset", "widget_host.config",
     # The iCalendar feed: the secret in its URL is the credential (tests/test_ical.py covers it).
     "actions.feed_ics",
+    # The installable app's manifest, service worker and offline page: the same for everyone, no data.
+    "pwa.manifest", "pwa.service_worker", "pwa.offline",
 }
 # Route parameter -> the model whose group-A id is tried.
 ID_PARAMS = {
@@ -58,7 +60,7 @@ ID_PARAMS = {
     "exception_id": PlanningException,
 }
 # Non-id parameters and a value to try.
-OTHER_PARAMS = {"code": "fr", "filename": "css/app.css"}
+OTHER_PARAMS = {"code": "fr", "filename": "css/app.css", "category": "behind", "form_name": "close"}
 
 
 def _routes(app):

@@ -29,7 +29,6 @@ from server.entry.forms import (
     FINANCING_CHOICES,
     KIND_CAPTIONS,
     KIND_TITLES,
-    TIMEFRAME_LABELS,
     WORKSHOP_SERVICES,
 )
 from server.entry.messages import humanize_fields
@@ -37,7 +36,7 @@ from server.extensions import db
 from server.intake.capture import CaptureError, capture_lead
 from server.intake.schemas import load_lead
 from server.models import Site
-from server.web.labels import INTEREST_LABELS, KIND_LABELS, STATUS_LABELS
+from server.web.labels import INTEREST_LABELS, KIND_LABELS, STATUS_LABELS, TIMEFRAME_LABELS
 
 bp = Blueprint("agent", __name__, url_prefix="/widget/agent")
 PAGE_ENDPOINT = "agent.page"

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from server.api.errors import ApiError
 from server.auth.access import feature_required, roles_required
 from server.extensions import db
-from server.leads.serialize import lead_json
+from server.leads.serialize import lead_detail_json, lead_json
 from server.leads.visibility import visible_leads
-from server.models import Lead
+from server.models import Lead, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,7 +38,7 @@ def get_lead(lead_id: int):
     lead = db.session.execute(visible_leads(current_user).where(Lead.id == lead_id)).scalar_one_or_none()
     if lead is None:
         raise ApiError(404, "No such lead.")
-    return jsonify(lead_json(lead))
+    return jsonify(lead_detail_json(lead, utcnow()))
 
 
 @bp.route("/call-center/leads")

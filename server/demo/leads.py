@@ -320,8 +320,6 @@ class LeadFactory:
             rng,
             {"hot": 25, "warm": 50, "cold": 25} if status != "won" else {"hot": 60, "warm": 35, "cold": 5},
         )
-        low, high = {"hot": (70, 95), "warm": (40, 69), "cold": (10, 39)}[lead.interest]
-        lead.score = rng.randint(low, high)
         if kind == "ATELIER":
             lead.timeframe, lead.financing = rng.choice(("now", "within_1_month", None)), None
         else:

@@ -21,21 +21,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from server.web.labels import INTEREST_LABELS, KIND_LABELS
+from server.web.labels import INTEREST_LABELS, KIND_LABELS, TIMEFRAME_LABELS
 
 ENTRY_SOURCES = {
     "showroom": _l("Showroom"),
     "phone": _l("Phone"),
     "salon": _l("Trade fair"),
     "other": _l("Other"),
-}
-TIMEFRAME_LABELS = {
-    "now": _l("Right away"),
-    "within_1_month": _l("Within a month"),
-    "within_3_months": _l("Within 3 months"),
-    "within_6_months": _l("Within 6 months"),
-    "later": _l("Later"),
-    "unknown": _l("Not known"),
 }
 # The kind buttons read as the trade says it (VN, VO, Atelier), with a word underneath.
 KIND_TITLES = {"VN": "VN", "VO": "VO", "ATELIER": _l("Workshop")}

@@ -18,6 +18,7 @@ from server.extensions import db
 from server.inbox import service
 from server.leads.visibility import visible_leads
 from server.models import Lead, Site, utcnow
+from server.notifications.views import unread_of_kind
 
 bp = Blueprint("inbox", __name__)
 api = Blueprint("inbox_api", __name__, url_prefix="/api/v1")
@@ -73,7 +74,8 @@ def js_texts() -> dict:
         "reason_required": _("Say why: the seller and the timeline will read it."),
         "seller_required": _("Choose a seller."), "transferred": _("Lead handed to %(name)s."),
         "current": _("holds it now"), "open_full_page": _("Open the full page"),
-        "action_due": _("An action is due now."), "removed": _("A lead left your list: a colleague has it now, or it is closed."),
+        "action_due": _("An action is due now."),
+        "vo_alert": _("A used car matching your alert has arrived"), "vo_alert_for": _("for %(name)s"), "removed": _("A lead left your list: a colleague has it now, or it is closed."),
     }
 
 
@@ -84,7 +86,8 @@ def seller_page():
     overdue, today = service.seller_actions(current_user, now)
     config = page_config("seller", last_seq)
     return render_template("inbox/seller.html", leads=leads, total=total, overdue=overdue, today=today,
-                           config=config, clock_of=service.clock_of)
+                           config=config, clock_of=service.clock_of,
+                           vo_alerts=unread_of_kind(current_user, "vo_alert", limit=5))
 
 
 def cell_page():

@@ -1,12 +1,11 @@
 """What a seller, the cell and managers do to a lead through the API.
 
-Acknowledge (CONTRACT), report it on screen and log calls (speed-to-lead, BX5), and assign or
-transfer it by hand (MG1, CE5).
+Acknowledge (CONTRACT), report it on screen and log calls (speed-to-lead, BX5), notes, stage and
+interest, the owned vehicle, closing and reopening (`server.leads.workflow`), and assign or transfer
+it by hand (MG1, CE5). Every write accepts an `Idempotency-Key`: the phone's offline queue replays.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
@@ -14,19 +13,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
 from server.api.errors import ApiError
+from server.api.idempotent import commit_answer, idempotent
 from server.auth.access import feature_required, roles_required
 from server.extensions import csrf, db
 from server.lead_routing.assign import assign
+from server.leads import workflow
 from server.leads.serialize import lead_json
 from server.leads.visibility import visible_leads
-from server.models import Action, Lead, LeadEntry, RoutingOutbox, User, utcnow
+from server.models import Lead, LeadEntry, RoutingOutbox, User, utcnow
 from server.realtime.events import record_event
 
 bp = Blueprint("lead_api", __name__, url_prefix="/api/v1/leads")
 csrf.exempt(bp)
 
-CALL_OUTCOMES = ("reached", "no_answer", "wrong_number", "call_back")
-UPDATE_AUDIENCE = ("manager", "admin")
+UPDATE_AUDIENCE = workflow.UPDATE_AUDIENCE
 
 
 def _lead_for_update(lead_id: int) -> Lead:
@@ -52,6 +52,7 @@ def _assignee_only(lead: Lead) -> None:
 
 @bp.route("/<int:lead_id>/ack", methods=["POST"])
 @login_required
+@idempotent
 def acknowledge(lead_id: int):
     lead = _lead_for_update(lead_id)
     _assignee_only(lead)
@@ -64,8 +65,7 @@ def acknowledge(lead_id: int):
         db.session.add(LeadEntry(lead=lead, at=now, user=current_user, kind="acknowledged",
                                  body=_("Acknowledged by %(name)s.", name=current_user.full_name)))
         record_event("lead.updated", lead, roles=UPDATE_AUDIENCE, user_ids=(lead.assignee_id,))
-        db.session.commit()
-    return jsonify(lead_json(lead))
+    return commit_answer(lead_json(lead))
 
 
 @bp.route("/<int:lead_id>/seen", methods=["POST"])
@@ -79,51 +79,28 @@ def seen(lead_id: int):
     return jsonify({"id": str(lead.id), "displayed_at": lead.displayed_at.isoformat() if lead.displayed_at else None})
 
 
-@bp.route("/<int:lead_id>/calls", methods=["POST"])
-@login_required
-def log_call(lead_id: int):
-    """A call to the customer and how it went; the first one is the lead's first contact."""
-    data = _body()
-    outcome = data.get("outcome")
-    fields: dict[str, list[str]] = {}
-    if outcome not in CALL_OUTCOMES:
-        fields["outcome"] = [f"Must be one of: {', '.join(CALL_OUTCOMES)}."]
-    call_back_at = None
-    if outcome == "call_back":
-        try:
-            call_back_at = datetime.fromisoformat(str(data.get("call_back_at")))
-            if call_back_at.tzinfo is None:
-                raise ValueError
-        except ValueError:
-            fields["call_back_at"] = ["An ISO 8601 date and time with its offset is required."]
-    note = data.get("note") or ""
-    if not isinstance(note, str) or len(note) > 5000:
-        fields["note"] = ["Text of 5000 characters at most."]
-    if fields:
-        raise ApiError(422, "Invalid call report.", fields=fields)
-    lead = _lead_for_update(lead_id)
-    if current_user.role not in ("seller", "cell") or (current_user.role == "seller" and lead.assignee_id != current_user.id):
-        raise ApiError(403, "Only the lead's seller or the lead cell log calls on it.")
-    now = utcnow()
-    labels = {"reached": _("Customer reached"), "no_answer": _("No answer"),
-              "wrong_number": _("Wrong number"), "call_back": _("Call back requested")}
-    body = labels[outcome] + (f" — {note}" if note else "")
-    db.session.add(LeadEntry(lead=lead, at=now, user=current_user, kind="call", body=body,
-                             data={"outcome": outcome, "call_back_at": call_back_at.isoformat() if call_back_at else None}))
-    if lead.first_contact_at is None:
-        lead.first_contact_at = now
-    if outcome == "reached" and lead.stage == "new":
-        lead.stage, lead.stage_changed_at = "contacted", now
-    if lead.status == "assigned" and lead.assignee_id == current_user.id:
-        lead.status = "in_progress"
-        lead.acknowledged_at = lead.acknowledged_at or now
-    if call_back_at is not None:
-        db.session.add(Action(type="call", title=_("Call the customer back"), due_at=call_back_at, lead=lead,
-                              contact_id=lead.contact_id, user_id=lead.assignee_id or current_user.id,
-                              created_by_id=current_user.id))
-    record_event("lead.updated", lead, roles=UPDATE_AUDIENCE, user_ids=(lead.assignee_id,))
-    db.session.commit()
-    return jsonify(lead_json(lead)), 201
+def _work(change, status: int = 200, feature: tuple[str, ...] = ()):
+    """Runs one `workflow` change on a lead the user can see, and answers with the lead."""
+
+    def view(lead_id: int):
+        if feature and not any(current_user.group.has_feature(fid) for fid in feature):
+            raise ApiError(403, "This feature is not part of your subscription.")
+        data = _body()
+        lead = _lead_for_update(lead_id)
+        change(lead, current_user, data, utcnow())
+        return commit_answer(lead_json(lead), status)
+
+    view.__name__ = change.__name__
+    return login_required(idempotent(view))
+
+
+bp.add_url_rule("/<int:lead_id>/calls", view_func=_work(workflow.log_call, 201), methods=["POST"])
+bp.add_url_rule("/<int:lead_id>/notes", view_func=_work(workflow.add_note, 201), methods=["POST"])
+bp.add_url_rule("/<int:lead_id>", view_func=_work(workflow.qualify, feature=("SM6", "SD3")), methods=["PATCH"])
+bp.add_url_rule("/<int:lead_id>/trade-in", view_func=_work(workflow.set_trade_in, feature=("SM5", "CE3")),
+                methods=["PUT"])
+bp.add_url_rule("/<int:lead_id>/close", view_func=_work(workflow.close, feature=("SM8",)), methods=["POST"])
+bp.add_url_rule("/<int:lead_id>/reopen", view_func=_work(workflow.reopen, feature=("SM8",)), methods=["POST"])
 
 
 @bp.route("/<int:lead_id>/assign", methods=["POST"])

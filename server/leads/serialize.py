@@ -57,3 +57,21 @@ def lead_json(lead: Lead) -> dict:
         "closed_at": _iso(lead.closed_at),
         "close_reason": lead.close_reason,
     }
+
+
+def lead_detail_json(lead: Lead, now: datetime) -> dict:
+    """The lead as its page shows it: with why it scores what it scores (BX8) and what comes next."""
+    from server.leads.score import compute
+    from server.leads.workflow import next_action
+
+    score = compute(lead, now)
+    action = next_action(lead)
+    return {
+        **lead_json(lead),
+        "score": score.value,
+        "score_factors": [{"key": f.key, "points": f.points, "text": f.text} for f in score.top],
+        "next_action": None if action is None else {
+            "id": str(action.id), "type": action.type, "title": action.title, "due_at": _iso(action.due_at),
+        },
+        "needs_next_action": lead.is_open and action is None,
+    }

@@ -20,6 +20,7 @@ CHANNELS = ("api", "widget", "adf", "email", "direct", "call_center", "import")
 # Lifecycle: waiting for routing or the cell, with a seller, being worked, then won or lost.
 STATUSES = ("new", "assigned", "in_progress", "won", "lost")
 OPEN_STATUSES = ("new", "assigned", "in_progress")
+OPEN_LEADS_SQL = "status IN ('new', 'assigned', 'in_progress')"
 # Progress of the project (SM6 / SD3).
 STAGES = ("new", "contacted", "appointment", "presentation", "test_drive", "offer", "order", "abandoned")
 INTEREST_LEVELS = ("hot", "warm", "cold")
@@ -42,7 +43,16 @@ class Lead(TenantScoped, db.Model):
         ),
         Index("ix_leads_group_status_received", "group_id", "status", "received_at"),
         Index("ix_leads_assignee_status", "assignee_id", "status"),
+        # Sellers' load: leads assigned to each since a moment (routing's fairness, the seller board).
+        Index("ix_leads_assignee_assigned", "assignee_id", "assigned_at"),
         Index("ix_leads_contact_kind", "contact_id", "kind"),
+        # The cockpit's lead lists, paged by (received_at, id) whatever the status.
+        Index("ix_leads_group_received", "group_id", "received_at", "id"),
+        # The steering dashboard's open deals, with what it judges them on (server/steering/).
+        Index("ix_leads_open_received", "group_id", "received_at", "id",
+              postgresql_where=text(OPEN_LEADS_SQL), sqlite_where=text(OPEN_LEADS_SQL),
+              postgresql_include=["site_id", "assignee_id", "kind", "stage", "stage_changed_at", "first_contact_at",
+                                  "first_contact_due_at", "interest", "score", "source"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -131,7 +141,17 @@ class Action(TenantScoped, Timestamped, db.Model):
     """Something to do, for a user, about a lead or a contact (relance, appointment...)."""
 
     __tablename__ = "actions"
-    __table_args__ = (Index("ix_actions_user_open_due", "user_id", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_actions_user_open_due", "user_id", "done_at", "due_at"),
+        # The agenda: a user's actions between two dates, done or not.
+        Index("ix_actions_user_due", "user_id", "due_at"),
+        # The scheduler's action.due sweep, every tick: only the actions still to announce.
+        Index("ix_actions_due_unnotified", "due_at", postgresql_where=text("done_at IS NULL AND notified_at IS NULL"),
+              sqlite_where=text("done_at IS NULL AND notified_at IS NULL")),
+        # A lead's open actions: its next action, "overdue" and "none planned" on the steering board.
+        Index("ix_actions_open_lead", "group_id", "lead_id", "due_at", postgresql_where=text("done_at IS NULL"),
+              sqlite_where=text("done_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(16))

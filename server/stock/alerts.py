@@ -58,6 +58,15 @@ def vehicle_json(vehicle: StockVehicle) -> dict:
     }
 
 
+def _latest_lead(contact_id: int | None) -> Lead | None:
+    """A customer's alert is told live along with their latest lead: events travel with a lead."""
+    if contact_id is None:
+        return None
+    return db.session.execute(
+        select(Lead).where(Lead.contact_id == contact_id).order_by(Lead.received_at.desc(), Lead.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def fire_alerts(vehicles: list[StockVehicle]) -> int:
     """Fire every active matching alert of the current group for these vehicles; returns how many
     notifications were written. The caller commits."""
@@ -77,7 +86,7 @@ def fire_alerts(vehicles: list[StockVehicle]) -> int:
             alert.last_fired_at = utcnow()
             db.session.add(Notification(user_id=alert.user_id, kind="vo_alert", text=text, lead_id=alert.lead_id,
                                         data={"alert_id": alert.id, "vehicle": payload}))
-            lead = db.session.get(Lead, alert.lead_id) if alert.lead_id else None
+            lead = db.session.get(Lead, alert.lead_id) if alert.lead_id else _latest_lead(alert.contact_id)
             if lead is not None:
                 # Only the alert's owner: it is their customer and their saved search.
                 record_event("alert", lead, user_ids=(alert.user_id,), extra={"vehicle": payload})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from server.models import utcnow
+from server.web import lead_page  # noqa: F401 - its routes join the blueprint
 from server.web.labels import TEMPLATE_FILTERS, TEMPLATE_GLOBALS
 from server.web.views import bp
 

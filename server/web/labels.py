@@ -42,6 +42,20 @@ CLOSE_REASON_LABELS = {
     "financing_refused": _l("Financing refused"),
     "other": _l("Other"),
 }
+TIMEFRAME_LABELS = {
+    "now": _l("Right away"),
+    "within_1_month": _l("Within a month"),
+    "within_3_months": _l("Within 3 months"),
+    "within_6_months": _l("Within 6 months"),
+    "later": _l("Later"),
+    "unknown": _l("Not known"),
+}
+CALL_OUTCOME_LABELS = {
+    "reached": _l("Customer reached"),
+    "no_answer": _l("No answer"),
+    "wrong_number": _l("Wrong number"),
+    "call_back": _l("Call back requested"),
+}
 ERROR_TITLES = {
     400: _l("This request could not be understood"),
     403: _l("You do not have access to this page"),
@@ -83,6 +97,9 @@ TEMPLATE_GLOBALS = {
     "stage_label": lambda code: label(STAGE_LABELS, code),
     "interest_label": lambda code: label(INTEREST_LABELS, code),
     "close_reason_label": lambda code: label(CLOSE_REASON_LABELS, code),
+    "close_reason_labels": lambda: CLOSE_REASON_LABELS,
+    "call_outcome_label": lambda code: label(CALL_OUTCOME_LABELS, code),
+    "timeframe_label": lambda code: label(TIMEFRAME_LABELS, code),
     "error_title": lambda code: label(ERROR_TITLES, code) or str(code),
     "error_text": lambda code: label(ERROR_TEXTS, code),
 }

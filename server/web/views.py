@@ -10,16 +10,16 @@ from sqlalchemy.orm import selectinload
 from server.extensions import db
 from server.inbox.views import cell_page, seller_page
 from server.leads.visibility import visible_leads
-from server.models import Lead, LeadEntry, utcnow
+from server.models import Lead, utcnow
 from server.models.lead import OPEN_STATUSES
 
 bp = Blueprint("web", __name__)
 
-_LIST_OPTIONS = (selectinload(Lead.contact), selectinload(Lead.site), selectinload(Lead.assignee))
+LEAD_LIST_OPTIONS = (selectinload(Lead.contact), selectinload(Lead.site), selectinload(Lead.assignee))
 
 
 def _leads(query, limit: int = 50) -> list[Lead]:
-    return list(db.session.execute(query.options(*_LIST_OPTIONS).limit(limit)).scalars())
+    return list(db.session.execute(query.options(*LEAD_LIST_OPTIONS).limit(limit)).scalars())
 
 
 @bp.route("/")
@@ -92,19 +92,6 @@ def _manager_home():
     figures.sort(key=lambda f: f["site"].code if f["site"] else "~")
     recent = _leads(visible_leads(current_user).order_by(Lead.received_at.desc()), limit=20)
     return render_template("web/home_manager.html", figures=figures, recent=recent)
-
-
-@bp.route("/leads/<int:lead_id>")
-@login_required
-def lead(lead_id: int):
-    lead = db.session.execute(
-        visible_leads(current_user)
-        .where(Lead.id == lead_id)
-        .options(*_LIST_OPTIONS, selectinload(Lead.entries).selectinload(LeadEntry.user))
-    ).scalar_one_or_none()
-    if lead is None:
-        abort(404)
-    return render_template("web/lead.html", lead=lead)
 
 
 @bp.route("/language/<code>", methods=["POST"])

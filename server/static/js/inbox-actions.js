@@ -1,8 +1,12 @@
 // What a seller does from a card: acknowledge, call, and say how the call went (BX5: the first
 // logged call is the lead's first contact). One listener on the list serves every card, the ones
 // of the first page and the ones inserted live.
+//
+// Both go through the offline queue: a call logged in a car park without network is kept on the
+// phone and sent when the network returns, with the key it got when it was made.
 
-import { leadUrl, note, request, serverNow, text, zonedInputValue, zonedToISO } from "./inbox-util.js";
+import { leadUrl, note, serverNow, text, zonedInputValue, zonedToISO } from "./inbox-util.js";
+import { OutboxError, sendOrQueue } from "./outbox.js";
 
 const QUARTER = 15 * 60 * 1000;
 
@@ -14,6 +18,16 @@ function showError(card, message) {
   } else if (message) {
     note(message, "error");
   }
+}
+
+const queuedText = (card) => card.closest("[data-text-queued]")?.dataset.textQueued || "";
+const customerName = (card) => card.querySelector(".card-name")?.textContent.trim() || "";
+const label = (card, what) => [what, customerName(card)].filter(Boolean).join(" — ");
+
+// The server's reason for refusing, else a generic failure (the change was not kept).
+function refusal(error) {
+  if (error instanceof OutboxError) return error.error?.message || text("failed");
+  return text("failed");
 }
 
 function toggleOutcome(card, open) {
@@ -42,16 +56,22 @@ function toggleCallBack(card, open) {
 async function acknowledge(card, button, { onChange }) {
   button.disabled = true;
   try {
-    await request("POST", leadUrl(card.dataset.leadId, "ack"), {});
+    const result = await sendOrQueue({ url: leadUrl(card.dataset.leadId, "ack"), body: {},
+      label: label(card, button.textContent.trim()) });
     button.remove();
     card.classList.remove("unacked");
     card.querySelector(".new-badge")?.remove();
-    note(text("acknowledged"));
-    onChange(card.dataset.leadId);
+    if (result.status === "queued") {
+      card.dataset.pending = "";
+      note(queuedText(card) || text("acknowledged"), "queued");
+      if (result.signedOut) window.location.reload(); // to the sign-in page; the change waits for it
+    } else {
+      note(text("acknowledged"));
+      onChange(card.dataset.leadId);
+    }
   } catch (error) {
     button.disabled = false;
-    showError(card, error.signedOut ? "" : text("failed"));
-    if (error.signedOut) window.location.reload();
+    showError(card, refusal(error));
   }
 }
 
@@ -70,16 +90,21 @@ async function logCall(card, form, submitter, { onChange }) {
   const buttons = form.querySelectorAll("button");
   buttons.forEach((b) => { b.disabled = true; });
   try {
-    await request("POST", leadUrl(card.dataset.leadId, "calls"), body);
+    const result = await sendOrQueue({ url: leadUrl(card.dataset.leadId, "calls"), body,
+      label: label(card, submitter.textContent.trim()) });
     toggleCallBack(card, false);
     toggleOutcome(card, false);
     form.reset();
-    note(text(outcome === "call_back" ? "call_back_planned" : "call_logged"));
-    onChange(card.dataset.leadId);
+    if (result.status === "queued") {
+      card.dataset.pending = "";
+      note(queuedText(card), "queued");
+      if (result.signedOut) window.location.reload();
+    } else {
+      note(text(outcome === "call_back" ? "call_back_planned" : "call_logged"));
+      onChange(card.dataset.leadId);
+    }
   } catch (error) {
-    const fields = error.body?.error?.fields || {};
-    showError(card, fields.call_back_at?.[0] || (error.status === 422 ? error.message : text("failed")));
-    if (error.signedOut) window.location.reload();
+    showError(card, error.error?.fields?.call_back_at?.[0] || refusal(error));
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }

@@ -3,11 +3,11 @@
 // notification permission only from the "Turn on alerts" button, never on load.
 
 import { note, text } from "./inbox-util.js";
+import { registerWorker as registerAppWorker } from "./pwa.js";
 
 let audio = null;
 let lastChime = 0;
 let registration = null;
-const SW_URL = new URL("inbox-sw.js", import.meta.url);
 
 function unlockAudio() {
   const Context = window.AudioContext || window.webkitAudioContext;
@@ -35,15 +35,11 @@ export function chime() {
   });
 }
 
-// Android's Chrome has no `new Notification()`: only a service worker may show one. Ours does
-// nothing else (no cache, no fetch handler); its scope is the scripts folder, not the pages.
+// Android's Chrome has no `new Notification()`: only a service worker may show one. The app's
+// worker (/sw.js, which also keeps the app readable offline) shows them and handles their taps.
 async function registerWorker() {
-  if (!("serviceWorker" in navigator) || registration) return;
-  try {
-    registration = await navigator.serviceWorker.register(SW_URL, { scope: new URL("./", SW_URL).pathname });
-  } catch {
-    registration = null;
-  }
+  if (registration) return;
+  registration = await registerAppWorker();
 }
 
 /** A system notification, when allowed and the page is not what the person is looking at. */

@@ -12,7 +12,7 @@
 
 import { config, request } from "./inbox-util.js";
 
-const EVENT_TYPES = ["lead.created", "lead.assigned", "lead.updated", "lead.escalated", "action.due"];
+const EVENT_TYPES = ["lead.created", "lead.assigned", "lead.updated", "lead.escalated", "action.due", "alert"];
 const RETRY_MS = 3000;
 
 /**

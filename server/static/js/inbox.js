@@ -10,8 +10,9 @@ import { chime, notify, setupAlerts } from "./inbox-alert.js";
 import { startClocks } from "./inbox-clock.js";
 import { connectLive } from "./inbox-live.js";
 import { leadPane } from "./inbox-pane.js";
+import { onSynced } from "./outbox.js";
 import { transferPanel } from "./inbox-transfer.js";
-import { config, note, request, text } from "./inbox-util.js";
+import { config, el, note, request, text } from "./inbox-util.js";
 
 // The cell hears lead.created but not lead.assigned (its audience is the seller and the managers),
 // so a new lead is read again once the routing job has had time to place it, and the whole list
@@ -32,9 +33,28 @@ function showBanner(shown) {
 const customer = (lead) => [lead.customer?.first_name, lead.customer?.last_name].filter(Boolean).join(" ");
 const summary = (lead) => [customer(lead), lead.vehicle_label || lead.kind].filter(Boolean).join(" — ");
 
+// A used car matching one of the seller's saved searches entered stock (by any path): it goes on
+// top of the alerts panel, with a chime and a notification, like a new lead.
+function showVoAlert(event) {
+  const panel = root.querySelector("[data-vo-alerts]");
+  const list = panel?.querySelector("[data-vo-alert-list]");
+  const vehicle = event.vehicle || {};
+  const label = [vehicle.label, vehicle.year, vehicle.mileage_km != null ? `${vehicle.mileage_km} km` : null]
+    .filter(Boolean).join(" · ");
+  if (list) {
+    const link = el("a", { href: vehicle.id ? `/stock/${vehicle.id}` : "/notifications" }, label);
+    list.prepend(el("li", { class: "vo-alert fresh" }, link, " ", el("a", { class: "small", href: `/leads/${event.lead.id}` },
+      text("vo_alert_for", { name: customer(event.lead) }))));
+    panel.hidden = false;
+  }
+  chime();
+  notify(text("vo_alert"), [label, customer(event.lead)].filter(Boolean).join(" — "), { tag: `vo-${vehicle.id}`, url: vehicle.id ? `/stock/${vehicle.id}` : "/notifications" });
+}
+
 function seller() {
   const seen = seenReporter();
-  const pane = leadPane(root, { text: text("open_full_page") });
+  let changed = () => {};
+  const pane = leadPane(root, { text: text("open_full_page"), onChange: (id) => changed(id) });
   const cards = cardList(root, {
     onCard(card, { inserted }) {
       reveal(card);
@@ -46,8 +66,13 @@ function seller() {
   tickClocks();
   // After an acknowledgement or a call, show the card (and the open lead) as the server has them,
   // even before the lead.updated event comes back (or when the socket is down).
-  const changed = (id) => cards.refresh(id).then(() => pane?.refresh(id)).catch(() => {});
+  changed = (id) => cards.refresh(id).then(() => pane?.refresh(id)).catch(() => {});
   sellerActions(cards.list, { onChange: changed });
+  // Changes made offline reached the server: show their leads as the server has them now.
+  onSynced((ops) => {
+    const ids = new Set(ops.map((op) => /\/leads\/(\d+)(?:\/|$)/.exec(op.url)?.[1]).filter(Boolean));
+    for (const id of ids) if (cards.has(id) || pane?.isOpen(id)) changed(id);
+  });
   setupAlerts(root);
   pane?.openFirst();
 
@@ -56,6 +81,10 @@ function seller() {
     async apply(event) {
       const lead = event.lead;
       if (!lead?.id) return;
+      if (event.type === "alert") {
+        showVoAlert(event);
+        return;
+      }
       const id = String(lead.id);
       const known = cards.has(id);
       // The payload says where the lead went; the server has the last word. A card on screen is
