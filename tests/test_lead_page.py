@@ -4,7 +4,6 @@ errors; the same rules as the API apply (see test_lead_workflow.py)."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from server.extensions import db
 from server.models import Action, Lead, LeadEntry
 from tests.conftest import demo_user_id, in_group
 from tests.routing_helpers import post_lead
+from tests.test_entry import fresh_phone
 
 A = "garage-du-parc"
 
@@ -23,7 +23,7 @@ def lead_id(app, client, demo, login) -> int:
         group.routing_mode = "cell_first"
         db.session.commit()
     try:
-        lead = post_lead(client, demo, kind="VN", timeframe="within_1_month", customer={"last_name": "Page", "phone": f"062{uuid.uuid4().int % 10**7:07d}"})
+        lead = post_lead(client, demo, kind="VN", timeframe="within_1_month", customer={"last_name": "Page", "phone": fresh_phone()[0]})
     finally:
         with in_group(app, A) as group:
             group.routing_mode = "direct"

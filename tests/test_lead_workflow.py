@@ -18,6 +18,7 @@ from server.leads.score import STAGE_POINTS, compute
 from server.models import Action, DealerGroup, Lead, LeadEntry, utcnow
 from tests.conftest import demo_user_id, in_group
 from tests.routing_helpers import post_lead
+from tests.test_entry import fresh_phone
 
 A, B = "garage-du-parc", "autre-groupe"
 
@@ -36,7 +37,7 @@ def held(app):
 @pytest.fixture
 def lead_id(app, client, demo, login, held) -> int:
     """A fresh lead of group a, assigned by the cell to the first seller."""
-    lead = post_lead(client, demo, kind="VO", timeframe="now", financing=True, customer={"last_name": "Work", "phone": f"061{uuid.uuid4().int % 10**7:07d}"})
+    lead = post_lead(client, demo, kind="VO", timeframe="now", financing=True, customer={"last_name": "Work", "phone": fresh_phone()[0]})
     seller = demo_user_id(app, demo, "a", "seller")
     answer = login("a", "cell").post(f"/api/v1/leads/{lead}/assign", json={"user_id": seller, "reason": "Test."})
     assert answer.status_code == 200, answer.json
@@ -241,3 +242,20 @@ def test_a_group_without_closing_cannot_close(app, lead_id, login):
         with in_group(app, A):
             db.session.execute(select(DealerGroup).where(DealerGroup.slug == A)).scalar_one().editions = saved
             db.session.commit()
+
+
+def test_a_lead_closed_before_routing_goes_back_to_routing_when_reopened(app, client, demo, login, held):
+    from server.models import RoutingOutbox
+
+    lead = post_lead(client, demo, kind="VN", customer={"last_name": "Junk", "phone": fresh_phone()[0]})
+    cell = login("a", "cell")
+    closed = cell.post(f"/api/v1/leads/{lead}/close", json={"outcome": "abandoned", "reason": "unreachable"})
+    assert closed.status_code == 200 and closed.json["status"] == "lost"
+    with in_group(app, A):
+        db.session.execute(select(RoutingOutbox).where(RoutingOutbox.lead_id == lead)).scalar_one().processed_at = utcnow()
+        db.session.commit()
+    reopened = cell.post(f"/api/v1/leads/{lead}/reopen", json={})
+    assert reopened.status_code == 200 and (reopened.json["status"], reopened.json["assignee"]) == ("new", None)
+    with in_group(app, A):
+        rows = db.session.execute(select(RoutingOutbox).where(RoutingOutbox.lead_id == lead)).scalars().all()
+        assert len(rows) == 1 and rows[0].processed_at is None

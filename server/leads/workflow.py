@@ -212,7 +212,11 @@ def reopen(lead: Lead, user: User, data: dict, now: datetime) -> None:
         from server.lead_routing.jobs import enqueue_routing
 
         lead.status = "new"
-        db.session.add(RoutingOutbox(lead=lead))
+        outbox = db.session.execute(select(RoutingOutbox).where(RoutingOutbox.lead_id == lead.id)).scalar_one_or_none()
+        if outbox is None:
+            db.session.add(RoutingOutbox(lead=lead))
+        else:  # one row per lead: re-armed, so the job can claim it and the sweeper sees it
+            outbox.processed_at, outbox.enqueued_at, outbox.last_error = None, None, None
         on_commit(enqueue_routing, lead.id, lead.group_id)
     _entry(lead, user, now, "reopened", _("Reopened by %(name)s.", name=user.full_name) + (f" — {note}" if note else ""),
            {"outcome_before": last_close.data.get("outcome") if last_close else None})
