@@ -61,6 +61,35 @@ def eseller(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess
                           capture_output=True, text=True, **kwargs)
 
 
+def in_process_app(env: dict):
+    """The app on the bench's database, in this process (for loading rows and timing requests
+    through the test client): (app, db, the demo group's id)."""
+    os.environ.update(env)
+    from sqlalchemy import select
+
+    from server.app import create_app
+    from server.extensions import db
+    from server.models import DealerGroup
+    from server.tenancy import all_groups
+
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        group_id = db.session.execute(all_groups(
+            select(DealerGroup.id).where(DealerGroup.slug == "garage-du-parc"))).scalar_one()
+        db.session.remove()
+    return app, db, group_id
+
+
+def first_emails(db, roles: tuple[str, ...]) -> dict[str, str]:
+    """The e-mail of the first user of each role, in the current group."""
+    from sqlalchemy import select
+
+    from server.models import User
+
+    return {role: db.session.execute(select(User.email).where(User.role == role).order_by(User.id)
+                                     .limit(1)).scalar_one() for role in roles}
+
+
 def prepare(env: dict) -> dict:
     """Migrate and create the demo group; returns `eseller demo --json`."""
     from redis import Redis

@@ -17,14 +17,13 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import ROOT, env_for, fresh_database, latency_summary, prepare
+from common import env_for, eseller, first_emails, fresh_database, in_process_app, latency_summary, prepare
 from workspace import sign_in
 from workspace_data import load
 
@@ -247,6 +246,8 @@ def measure(app, db, args, group_id: int, emails: dict) -> dict:
                         page = page.where((Lead.received_at < cursor[0])
                                           | ((Lead.received_at == cursor[0]) & (Lead.id < cursor[1])))
                     rows = db.session.execute(page).scalars().all()
+                    if not rows:  # a small --leads run has fewer pages than the walk
+                        break
                     cursor = (rows[-1].received_at, rows[-1].id)
                 db.session.remove()
         return run
@@ -298,36 +299,26 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.exec_driver_sql("DROP TABLE IF EXISTS kpi_lead_facts, kpi_daily, kpi_site_daily, kpi_delays")
             engine.dispose()
-            subprocess.run([sys.executable, "-m", "server.cli", "db", "stamp", "4c7e1a2b9d30"], env=env, cwd=ROOT,
-                           check=True, capture_output=True)
-            subprocess.run([sys.executable, "-m", "server.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                           capture_output=True)
+            eseller(["db", "stamp", "4c7e1a2b9d30"], env)
+            eseller(["db", "upgrade"], env)
         else:
             database_url = fresh_database("postgresql", Path(tmp), "eseller_bench_kpi")
             env = env_for(database_url, 11, Path(tmp) / "instance")
             prepare(env)
-        os.environ.update(env)
         from sqlalchemy import func, select, table
 
-        from server.app import create_app
-        from server.extensions import db
-        from server.models import DealerGroup, User
-        from server.tenancy import all_groups, group_scope
+        from server.tenancy import group_scope
 
-        app = create_app({"TESTING": True})
+        app, db, group_id = in_process_app(env)
         with app.app_context():
-            group_id = db.session.execute(all_groups(
-                select(DealerGroup.id).where(DealerGroup.slug == "garage-du-parc"))).scalar_one()
             with group_scope(group_id):
                 data = {"reused_database": True} if args.reuse else populate(db, args, group_id)
                 print(json.dumps(data), file=sys.stderr, flush=True)
-                emails = {role: db.session.execute(select(User.email).where(User.role == role).order_by(User.id)
-                                                   .limit(1)).scalar_one() for role in ("manager", "admin")}
+                emails = first_emails(db, ("manager", "admin"))
             db.session.remove()
             db.engine.dispose()
         started = time.perf_counter()
-        rebuild = subprocess.run([sys.executable, "-m", "server.cli", "kpi", "rebuild", "--group", "garage-du-parc"],
-                                 env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+        rebuild = eseller(["kpi", "rebuild", "--group", "garage-du-parc"], env)
         data["rebuild_s"] = round(time.perf_counter() - started, 1)
         data["rebuild_output"] = rebuild.stdout.strip()
         print(json.dumps({"rebuild_s": data["rebuild_s"]}), file=sys.stderr, flush=True)

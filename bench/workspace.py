@@ -19,7 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import env_for, fresh_database, latency_summary, on_duty, percentile, prepare
+from common import (
+    env_for,
+    first_emails,
+    fresh_database,
+    in_process_app,
+    latency_summary,
+    on_duty,
+    percentile,
+    prepare,
+)
 from workspace_data import populate
 
 TARGET_MS = 150
@@ -146,26 +155,20 @@ def main() -> None:
         database_url = fresh_database(args.database, Path(tmp), "eseller_bench_workspace")
         env = env_for(database_url, 13, Path(tmp) / "instance")
         prepare(env)
-        os.environ.update(env)
         from sqlalchemy import select
 
-        from server.app import create_app
-        from server.extensions import db
-        from server.models import DealerGroup, User
-        from server.tenancy import all_groups, group_scope
+        from server.models import User
+        from server.tenancy import group_scope
 
-        app = create_app({"TESTING": True})
+        app, db, group_id = in_process_app(env)
         with app.app_context():
-            group_id = db.session.execute(all_groups(
-                select(DealerGroup.id).where(DealerGroup.slug == "garage-du-parc"))).scalar_one()
             with group_scope(group_id):
                 data = populate(args, db)
                 on_duty({"hours": 6})  # every seller on duty: the sellers' board weighs them all
                 if db.engine.dialect.name == "postgresql":
                     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                         conn.exec_driver_sql("VACUUM ANALYZE")  # what autovacuum does after a load
-                emails = {role: db.session.execute(select(User.email).where(User.role == role).order_by(User.id)
-                                                   .limit(1)).scalar_one() for role in ("seller", "cell", "manager")}
+                emails = first_emails(db, ("seller", "cell", "manager"))
                 seller_id = db.session.execute(select(User.id).where(User.email == emails["seller"])).scalar_one()
                 plan_data = scenario(db, seller_id)
             db.session.remove()

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from server.kpi.hours import open_minutes_between
+from server.lead_routing.sla import open_minutes_between
 from server.models.lead import OPEN_STATUSES, STAGES
 
 STEPS = ("assigned", "displayed", "acknowledged", "first_contact")

@@ -24,12 +24,13 @@ from server.web.views import LEAD_LIST_OPTIONS, bp
 
 
 def _visible_lead(lead_id: int, *, for_update: bool = False) -> Lead:
+    """The lead to show (with its timeline) or, `for_update`, to change (locked, nothing more loaded)."""
     query = visible_leads(current_user).where(Lead.id == lead_id)
     if for_update:
         query = query.with_for_update()
-    lead = db.session.execute(
-        query.options(*LEAD_LIST_OPTIONS, selectinload(Lead.entries).selectinload(LeadEntry.user))
-    ).scalar_one_or_none()
+    else:
+        query = query.options(*LEAD_LIST_OPTIONS, selectinload(Lead.entries).selectinload(LeadEntry.user))
+    lead = db.session.execute(query).scalar_one_or_none()
     if lead is None:
         abort(404)
     return lead
