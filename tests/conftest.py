@@ -12,6 +12,7 @@ every test.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import phonenumbers
 import pytest
 import requests
 from redis import Redis
@@ -211,6 +213,19 @@ def in_group(app, slug: str):
         with group_scope(group.id):
             yield group
         db.session.remove()
+
+
+def fresh_phone(prefix: str = "06") -> tuple[str, str]:
+    """A French mobile number no test has used and the numbering plan knows: (as typed, E.164).
+
+    Random digits alone are not enough: 06 39 and 06 9x do not exist, and intake refuses them.
+    """
+    while True:
+        national = f"{prefix}{random.randint(10, 89):02d}{random.randint(0, 999999):06d}"
+        number = phonenumbers.parse(national, "FR")
+        if phonenumbers.is_valid_number(number):
+            spaced = " ".join(national[i:i + 2] for i in range(0, 10, 2))
+            return spaced, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def free_port() -> int:

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Contact, Lead, OwnedVehicle, StockVehicle, User
-from tests.conftest import in_group
-from tests.test_entry import fresh_phone
+from tests.conftest import fresh_phone, in_group
 
 GROUP_A, GROUP_B = "garage-du-parc", "autre-groupe"
 

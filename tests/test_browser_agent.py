@@ -15,8 +15,7 @@ from server.extensions import db
 from server.intake.normalize import display_phone
 from server.models import Contact, Lead, StockVehicle, User
 from server.models.lead import OPEN_STATUSES
-from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
-from tests.test_entry import fresh_phone
+from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, in_group, sign_in_page
 
 pytestmark = pytest.mark.slow
 DESKTOP = {"width": 1280, "height": 800}

@@ -19,8 +19,7 @@ from sqlalchemy import delete, select, update
 
 from server.extensions import db
 from server.models import DealerGroup, Lead, PlanningException, Site, User, utcnow
-from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
-from tests.test_entry import fresh_phone
+from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, in_group, sign_in_page
 
 pytestmark = pytest.mark.slow
 DESKTOP = {"width": 1280, "height": 800}

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Contact, Lead
-from tests.conftest import PHONE, artifact_path, free_port, in_group
+from tests.conftest import PHONE, artifact_path, free_port, fresh_phone, in_group
 
 pytestmark = pytest.mark.slow
 
@@ -94,9 +94,13 @@ def vo_page(live_server, demo) -> str:
 
 
 def unique_person() -> tuple[str, str]:
-    """An e-mail and a French mobile number nobody else has: intake joins a known person's leads."""
-    digits = f"{uuid.uuid4().int % 10**8:08d}"
-    return f"camille.{digits}@example.fr", "06 " + " ".join(digits[i:i + 2] for i in range(0, 8, 2))
+    """An e-mail and a valid French mobile number nobody else has: intake joins a known person's leads.
+
+    The number must exist in the numbering plan (06 39 or 06 9x do not): the widget's own check is
+    looser, and a replayed submission the server refuses is forgotten, which would look like a loss.
+    """
+    phone, _ = fresh_phone()
+    return f"camille.{uuid.uuid4().hex[:10]}@example.fr", phone
 
 
 def fill_contact(page, email: str, phone: str = "06 12 34 56 78") -> None:

@@ -3,13 +3,11 @@ who may open it, and the edition gate (LM1 needs the DMS option)."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-import phonenumbers
 from sqlalchemy import select
 
 from server.extensions import db
@@ -24,19 +22,9 @@ from server.models import (
     User,
     WorkshopLine,
 )
-from tests.conftest import demo_user, in_group
+from tests.conftest import demo_user, fresh_phone, in_group
 
 GROUP_A, GROUP_B = "garage-du-parc", "autre-groupe"
-
-
-def fresh_phone() -> tuple[str, str]:
-    """A French mobile number no test has used: (national form as typed, E.164)."""
-    while True:
-        national = f"07{random.randint(10, 89):02d}{random.randint(0, 999999):06d}"
-        number = phonenumbers.parse(national, "FR")
-        if phonenumbers.is_valid_number(number):
-            spaced = " ".join(national[i:i + 2] for i in range(0, 10, 2))
-            return spaced, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def user_id(app, slug: str, email: str) -> int:
@@ -96,7 +84,7 @@ def editions(app, slug: str, values: list[str]) -> Iterator[None]:
 
 
 def test_search_by_national_phone_finds_the_e164_contact(app, login):
-    national, e164 = fresh_phone()
+    national, e164 = fresh_phone("07")
     ids = make_contact(app, phone=e164)
     manager = login("a", "admin")
     page = manager.get("/customers", query_string={"q": national})

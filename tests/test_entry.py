@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 
-import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Contact, DealerGroup, Lead, RoutingOutbox, StockVehicle, User
-from tests.conftest import in_group
+from tests.conftest import fresh_phone, in_group
 
 GROUP_A = "garage-du-parc"
-
-
-def fresh_phone() -> tuple[str, str]:
-    """A French mobile no test has used: (national form as typed, E.164)."""
-    while True:
-        national = f"06{random.randint(10, 89):02d}{random.randint(0, 999999):06d}"
-        number = phonenumbers.parse(national, "FR")
-        if phonenumbers.is_valid_number(number):
-            spaced = " ".join(national[i:i + 2] for i in range(0, 10, 2))
-            return spaced, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def entry(**fields) -> dict:

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Action, Lead, LeadEntry
-from tests.conftest import demo_user_id, in_group
+from tests.conftest import demo_user_id, fresh_phone, in_group
 from tests.routing_helpers import post_lead
-from tests.test_entry import fresh_phone
 
 A = "garage-du-parc"
 

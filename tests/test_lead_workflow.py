@@ -16,9 +16,8 @@ from sqlalchemy import select
 from server.extensions import db
 from server.leads.score import STAGE_POINTS, compute
 from server.models import Action, DealerGroup, Lead, LeadEntry, utcnow
-from tests.conftest import demo_user_id, in_group
+from tests.conftest import demo_user_id, fresh_phone, in_group
 from tests.routing_helpers import post_lead
-from tests.test_entry import fresh_phone
 
 A, B = "garage-du-parc", "autre-groupe"
 

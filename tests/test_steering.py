@@ -17,8 +17,7 @@ from sqlalchemy import select, update
 from server.extensions import db
 from server.models import Action, Contact, DealerGroup, Lead, Site, User, utcnow
 from server.steering.rules import DEFAULT_STAGE_HOURS, DEFAULT_TOP_SCORE, schedule_for
-from tests.conftest import in_group
-from tests.test_entry import fresh_phone
+from tests.conftest import fresh_phone, in_group
 
 GROUP_A = "garage-du-parc"
 MINUTE = timedelta(minutes=1)

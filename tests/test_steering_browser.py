@@ -9,8 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import PHONE, artifact_path, demo_user, sign_in_page
-from tests.test_entry import fresh_phone
+from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, sign_in_page
 from tests.test_steering import add_lead, new_source, site_and_seller
 
 pytestmark = pytest.mark.slow
