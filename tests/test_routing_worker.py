@@ -12,8 +12,19 @@ from sqlalchemy import delete, func, select, update
 from server.extensions import db, get_redis
 from server.lead_routing.decide import load_candidates
 from server.lead_routing.jobs import route_lead
-from server.models import Event, LeadEntry, Notification, PlanningException, RoutingOutbox, Site, User, utcnow
-from tests.conftest import in_group
+from server.models import (
+    Contact,
+    Event,
+    Lead,
+    LeadEntry,
+    Notification,
+    PlanningException,
+    RoutingOutbox,
+    Site,
+    User,
+    utcnow,
+)
+from tests.conftest import fresh_phone, in_group
 from tests.routing_helpers import SUNDAY, TUESDAY_MORNING, lead, post_lead, run_worker, site_sellers
 
 
@@ -178,3 +189,32 @@ def _group_id(app) -> int:
 def _drop_queued_jobs(app) -> None:
     with app.app_context():
         get_redis().flushdb()
+
+
+def test_a_sellers_load_counts_open_leads_of_any_age_and_assignments_of_the_last_30_days(app, demo):
+    """The load query reads only open leads and recent assignments; what it counts must not change."""
+    with in_group(app, "garage-du-parc"):
+        site = db.session.execute(select(Site).where(Site.code == "vo-center")).scalar_one()
+        seller_id = load_candidates(site, TUESDAY_MORNING)[0].user_id
+
+        def load():
+            mine = next(c for c in load_candidates(site, TUESDAY_MORNING) if c.user_id == seller_id)
+            return mine.open_leads, mine.assigned_today, mine.last_assigned_at
+
+        def add(status: str, assigned_at) -> None:
+            contact = Contact(first_name="Lo", last_name="Ad", phone=fresh_phone()[1])
+            db.session.add(Lead(kind="VO", source="website", channel="api", site_id=site.id, contact=contact,
+                                status=status, assignee_id=seller_id, received_at=assigned_at, assigned_at=assigned_at))
+            db.session.flush()
+
+        open_before, today_before, last_before = load()
+        long_ago = TUESDAY_MORNING - timedelta(days=90)
+        add("in_progress", long_ago)  # still open: weighs on the cap however old
+        add("lost", long_ago)  # closed and old: weighs on nothing
+        assert load() == (open_before + 1, today_before, last_before)
+        this_morning = TUESDAY_MORNING - timedelta(minutes=30)
+        add("won", this_morning)  # closed, but assigned today: counts for today's share and the last turn
+        open_now, today_now, last_now = load()
+        assert (open_now, today_now) == (open_before + 1, today_before + 1)
+        assert last_now == max(this_morning, last_before or this_morning)
+        db.session.rollback()

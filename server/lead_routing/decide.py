@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from server.extensions import db
 from server.lead_routing.fairness import Candidate, eligible, pick
@@ -91,14 +91,17 @@ def _candidates(site: Site, now: datetime, exclude: set[int] = frozenset()) -> t
     if not present:
         return [], {}
     start_of_day = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    recent = now - timedelta(days=30)
     load = (
         select(
             Lead.assignee_id.label("user_id"),
             func.count().filter(Lead.status.in_(OPEN_STATUSES)).label("open_leads"),
             func.count().filter(Lead.assigned_at >= start_of_day).label("today"),
-            func.max(Lead.assigned_at).filter(Lead.assigned_at >= now - timedelta(days=30)).label("last"),
+            func.max(Lead.assigned_at).filter(Lead.assigned_at >= recent).label("last"),
         )
-        .where(Lead.assignee_id.in_(present))
+        # Every row the three figures count, and no other: a seller's closed history can be years
+        # long. Both sides of the OR have their index, so the database reads only these rows.
+        .where(Lead.assignee_id.in_(present), or_(Lead.status.in_(OPEN_STATUSES), Lead.assigned_at >= recent))
         .group_by(Lead.assignee_id)
         .subquery()
     )
