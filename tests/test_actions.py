@@ -12,24 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.actions.service import notify_due_actions
 from server.extensions import db
-from server.models import Action, Event, Lead, Notification, User
-from tests.conftest import PHONE, artifact_path, demo_user, in_group
+from server.models import Action, Event, Lead, Notification
+from tests.conftest import PHONE, artifact_path, demo_user, demo_user_id, in_group
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
 # A Wednesday morning in Paris, well after the demo's dates.
 NOW = datetime(2027, 3, 10, 10, 0, tzinfo=PARIS)
 A, B = "garage-du-parc", "autre-groupe"
-
-
-def user_id(app, demo, group: str, role: str, index: int = 0) -> int:
-    email = demo_user(demo, group, role, index)["email"]
-    with in_group(app, A if group == "a" else B):
-        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
 
 
 def seller_lead(seller_id: int, interest: str | None = None) -> Lead:
@@ -54,7 +49,7 @@ def listed(response) -> list[int]:
 
 @pytest.fixture
 def seller_id(app, demo) -> int:
-    return user_id(app, demo, "a", "seller")
+    return demo_user_id(app, demo, "a", "seller")
 
 
 def test_filters_and_sorts_on_known_actions(app, demo, login, seller_id):
@@ -110,16 +105,20 @@ def test_done_closes_the_action_with_its_outcome(app, demo, login, seller_id):
 
 
 def test_another_users_or_groups_action_is_not_found(app, demo, login, seller_id):
-    other_seller = user_id(app, demo, "a", "seller", 1)
-    b_seller = user_id(app, demo, "b", "seller")
+    other_seller = demo_user_id(app, demo, "a", "seller", 1)
+    b_seller = demo_user_id(app, demo, "b", "seller")
     with in_group(app, A):
         colleague_action = add_action(other_seller, datetime.now(UTC), None, "Not yours")
     with in_group(app, B):
         b_action = add_action(b_seller, datetime.now(UTC), None, "Other group")
         b_lead = db.session.execute(select(Lead.id).limit(1)).scalar_one()
+    assert app.test_client().post(f"/api/v1/actions/{colleague_action}/done", json={}).status_code == 401
     client = login("a", "seller")
     assert client.post(f"/actions/{colleague_action}/done").status_code == 404
     assert client.post(f"/actions/{b_action}/done").status_code == 404
+    for action_id in (colleague_action, b_action):  # the API the phone uses, the same
+        response = client.post(f"/api/v1/actions/{action_id}/done", json={"outcome": "sneaky"})
+        assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     plan = {"type": "call", "title": "Sneaky", "due": "2027-03-11T09:30", "lead_id": str(b_lead)}
     assert client.post("/actions", data=plan).status_code == 404
     with in_group(app, A):
@@ -131,6 +130,44 @@ def test_another_users_or_groups_action_is_not_found(app, demo, login, seller_id
         assert db.session.get(Action, colleague_action).done_at is None
     with in_group(app, B):
         assert db.session.get(Action, b_action).done_at is None
+
+
+def test_done_through_the_api_is_applied_once_and_refusals_name_the_field(app, demo, login, seller_id):
+    """The phone's offline queue marks actions done through the API and may send the same call twice."""
+    with in_group(app, A):
+        lead = seller_lead(seller_id)
+        action_id = add_action(seller_id, datetime.now(UTC) + timedelta(hours=1), lead, "Call back after the trial")
+        lead_id = lead.id
+        other_id = add_action(seller_id, datetime.now(UTC) + timedelta(hours=2), None, "Send the brochure")
+    client = login("a", "seller")
+    url = f"/api/v1/actions/{action_id}/done"
+    key = {"Idempotency-Key": "done-" + str(action_id)}
+    first = client.post(url, json={"outcome": "reached"}, headers=key)
+    assert first.status_code == 200, first.json
+    assert first.json["id"] == str(action_id) and first.json["lead_id"] == str(lead_id)
+    assert first.json["outcome"] == "reached" and first.json["done_at"]
+    again = client.post(url, json={"outcome": "reached"}, headers=key)
+    assert (again.status_code, again.json) == (200, first.json)
+    # Without the key, a second "done" changes nothing either: the first outcome stays.
+    assert client.post(url, json={"outcome": "changed my mind"}).json["outcome"] == "reached"
+    with in_group(app, A):
+        action = db.session.get(Action, action_id)
+        assert action.done_at is not None and action.outcome == "reached"
+        done_entries = [e for e in action.lead.entries if e.kind == "action_done" and e.data["action_id"] == action_id]
+        assert [e.data["outcome"] for e in done_entries] == ["reached"]  # once, whatever was sent again
+
+    other = f"/api/v1/actions/{other_id}/done"
+    too_long = client.post(other, json={"outcome": "x" * 33})
+    assert too_long.status_code == 422 and "outcome" in too_long.json["error"]["fields"]
+    not_text = client.post(other, json={"outcome": 12})
+    assert not_text.status_code == 422 and "outcome" in not_text.json["error"]["fields"]
+    broken = client.post(other, data="{not json", content_type="application/json")
+    assert broken.status_code == 400 and broken.json["error"]["code"] == "malformed_json"
+    assert client.post("/api/v1/actions/999999999/done", json={}).status_code == 404
+    with in_group(app, A):
+        assert db.session.get(Action, other_id).done_at is None
+    # With no body at all it is done, with no outcome.
+    assert client.post(other).json["outcome"] is None
 
 
 def test_plan_a_follow_up_with_validation(app, demo, login, seller_id):
@@ -151,7 +188,7 @@ def test_plan_a_follow_up_with_validation(app, demo, login, seller_id):
                                        "next": f"/leads/{lead_id}"})
     assert ok.status_code == 302 and ok.location.endswith(f"/leads/{lead_id}")
     # Only for themselves: a seller cannot give an action to a colleague.
-    colleague = user_id(app, demo, "a", "seller", 1)
+    colleague = demo_user_id(app, demo, "a", "seller", 1)
     refused = client.post("/actions", data={"type": "call", "title": "x", "due": "2027-03-11T09:30",
                                             "user_id": str(colleague)})
     assert refused.status_code == 422 and 'id="plan-user_id-error"' in refused.get_data(as_text=True)
@@ -259,7 +296,10 @@ def test_on_a_phone_and_a_desktop(browser, live_server, demo, app, seller_id):
                 item = page.locator(".action-item", has_text="Rappel navigateur")
                 item.get_by_placeholder("Résultat (facultatif)").fill("joint")
                 item.get_by_role("button", name="Fait").click()
-                page.wait_for_load_state()
+                # Through the API: the item says so in place, and is off the list on the next visit.
+                expect(item).to_have_class(re.compile(r"\baction-done\b"))
+                expect(item.get_by_role("status")).to_have_text("Fait.")
+                page.reload()
                 assert page.locator(".action-item", has_text="Rappel navigateur").count() == 0
                 page.get_by_label("Titre").fill("Relance essai navigateur")
                 page.get_by_label("Quand").fill("2027-03-11T09:30")

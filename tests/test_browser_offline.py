@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,8 +24,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Lead, LeadEntry
-from tests.conftest import PHONE, artifact_path, demo_user, in_group, sign_in_page
+from server.models import Action, Lead, LeadEntry, utcnow
+from tests.conftest import PHONE, artifact_path, demo_user, demo_user_id, in_group, sign_in_page
 from tests.test_entry import entry, lead_id_of
 
 pytestmark = pytest.mark.slow
@@ -151,6 +152,55 @@ def wait_until(page, script: str, arg=None, timeout: float = WAIT / 1000) -> Non
         time.sleep(0.1)
 
 
+class Phone:
+    """A phone whose network the test can cut: the page, its browser context and the relay."""
+
+    def __init__(self, page, context, relay: Relay):
+        self.page, self.context, self.relay, self.base = page, context, relay, relay.url
+
+    def offline(self) -> None:
+        self.relay.cut()
+        self.context.set_offline(True)
+
+    def online(self) -> None:
+        self.relay.restore()
+        self.context.set_offline(False)
+
+
+@contextlib.contextmanager
+def signed_in_phone(browser, live_server: str, user: dict, failure_shot: str):
+    """A phone signed in through a relay, on a page the service worker controls; fails on any page
+    error, and on failure keeps a screenshot and the page's last navigations and messages."""
+    relay = Relay(live_server)
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, service_workers="allow")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    trail: list[str] = []
+    page.on("framenavigated", lambda frame: trail.append("nav " + frame.url) if frame == page.main_frame else None)
+    page.on("console", lambda message: trail.append(f"console {message.type}: {message.text}"))
+    page.on("requestfailed", lambda request: trail.append(f"failed {request.url} {request.failure}"))
+    try:
+        sign_in_page(page, relay.url, user)
+        # The worker installs from the first page (its shell fetched); a page loaded after it is
+        # active is one it controls, and the pages it serves from then on are kept.
+        wait_until(page, "() => navigator.serviceWorker.getRegistration().then((r) => r?.active?.state === 'activated')",
+                   timeout=45)
+        page.reload()
+        assert page.evaluate("navigator.serviceWorker.controller !== null"), "the worker controls the page"
+        yield Phone(page, context, relay)
+        assert not problems, problems
+    except Exception:
+        page.screenshot(path=str(artifact_path(failure_shot)), full_page=True)
+        print("FAILURE URL", page.url, page.title())
+        print("TRAIL", *trail[-40:], sep="\n  ")
+        raise
+    finally:
+        context.close()
+        relay.close()
+
+
 def entries(app, lead_id: int, kind: str) -> list[LeadEntry]:
     with in_group(app, GROUP_A):
         return list(db.session.execute(
@@ -176,25 +226,8 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
         theirs = db.session.execute(select(Lead.id).limit(1)).scalar_one()
     note = f"Rappeler après l'essai, au sous-sol sans réseau {uuid.uuid4().hex[:6]}"
 
-    relay = Relay(live_server)
-    context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, service_workers="allow")
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    trail: list[str] = []
-    page.on("framenavigated", lambda frame: trail.append("nav " + frame.url) if frame == page.main_frame else None)
-    page.on("console", lambda message: trail.append(f"console {message.type}: {message.text}"))
-    page.on("requestfailed", lambda request: trail.append(f"failed {request.url} {request.failure}"))
-    base = relay.url
-    try:
-        sign_in_page(page, base, seller)
-        # The worker installs from the first page (its shell fetched); a page loaded after it is
-        # active is one it controls, and the pages it serves from then on are kept.
-        wait_until(page, "() => navigator.serviceWorker.getRegistration().then((r) => r?.active?.state === 'activated')",
-                   timeout=45)
-        page.reload()
-        assert page.evaluate("navigator.serviceWorker.controller !== null"), "the worker controls the inbox"
+    with signed_in_phone(browser, live_server, seller, "offline-failure.png") as phone:
+        page, base = phone.page, phone.base
         card = page.locator(f'[data-lead-id="{lead_id}"]')
         expect(card).to_contain_text(name, timeout=WAIT)
         card.locator("a.card-link").click()
@@ -206,8 +239,7 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
         assert not [url for url in page.evaluate(KEPT_PAGES) if url.startswith("/api/")], "no API answer is kept"
         page.screenshot(path=str(artifact_path("offline-0-lead-online.png")), full_page=True)
 
-        relay.cut()
-        context.set_offline(True)
+        phone.offline()
 
         # The lead and the last inbox open from what the worker kept.
         page.reload()
@@ -242,8 +274,7 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
         page.screenshot(path=str(artifact_path("offline-3-note-queued.png")), full_page=True)
 
         # The network returns: the queue empties and the note is in the lead's timeline, once.
-        relay.restore()
-        context.set_offline(False)
+        phone.online()
         expect(badge).to_be_hidden(timeout=WAIT)
         assert page.evaluate(QUEUE) == []
         assert notes(app, lead_id, note) == 1
@@ -266,8 +297,7 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
         expect(first.get_by_role("button", name="Noter un appel")).to_be_visible()
         page.reload()
         wait_until(page, KEPT_HOME_WITH, f'aria-controls="outcome-{lead_id}"')
-        relay.cut()
-        context.set_offline(True)
+        phone.offline()
         page.reload()
         second.get_by_role("button", name="Prendre en charge").click()
         expect(badge).to_have_text(re.compile(r"^1 \S"))
@@ -283,8 +313,7 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
                       [f"/api/v1/leads/{theirs}/notes", {"body": note}])
         expect(badge).to_have_text(re.compile(r"^3 \S"))
         page.screenshot(path=str(artifact_path("offline-5-inbox-queued.png")))
-        relay.restore()
-        context.set_offline(False)
+        phone.online()
         expect(badge).to_be_hidden(timeout=WAIT)
         assert [entry.data["outcome"] for entry in entries(app, lead_id, "call")] == ["no_answer"]
         assert len(entries(app, other_id, "acknowledged")) == 1
@@ -302,22 +331,55 @@ def test_offline_the_inbox_and_the_lead_stay_readable_and_a_note_syncs_once(brow
         page.locator("form[data-sign-out] button").click()
         page.wait_for_url("**/login")
         assert page.evaluate(KEPT_PAGES) == []
-        relay.cut()
-        context.set_offline(True)
+        phone.offline()
         page.goto(base + "/home")
         expect(page.locator("a[data-offline-home]")).to_be_visible()
         expect(page.locator(f'[data-lead-id="{lead_id}"]')).to_have_count(0)
         page.screenshot(path=str(artifact_path("offline-6-signed-out.png")), full_page=True)
         # The network returns: the offline page goes where it was asked to go (signed out: sign in).
-        relay.restore()
-        context.set_offline(False)
+        phone.online()
         page.wait_for_url("**/login?next=/home", timeout=WAIT)
-        assert not problems, problems
-    except Exception:
-        page.screenshot(path=str(artifact_path("offline-failure.png")), full_page=True)
-        print("FAILURE URL", page.url, page.title())
-        print("TRAIL", *trail[-40:], sep="\n  ")
-        raise
-    finally:
-        context.close()
-        relay.close()
+
+
+def test_offline_an_action_marked_done_waits_on_the_phone_then_is_done_once(browser, live_server, app, demo):
+    seller = demo_user(demo, "a", "seller")
+    seller_id = demo_user_id(app, demo, "a", "seller")
+    title = f"Rappeler pour l'essai {uuid.uuid4().hex[:6]}"
+    with in_group(app, GROUP_A):
+        action = Action(type="call", title=title, user_id=seller_id, due_at=utcnow() + timedelta(hours=1))
+        db.session.add(action)
+        db.session.commit()
+        action_id = action.id
+
+    def done_at():
+        with in_group(app, GROUP_A):
+            return db.session.execute(select(Action.done_at, Action.outcome).where(Action.id == action_id)).one()
+
+    with signed_in_phone(browser, live_server, seller, "offline-action-failure.png") as phone:
+        page = phone.page
+        page.goto(phone.base + "/actions")
+        item = page.locator(f"#action-{action_id}")
+        expect(item).to_contain_text(title)
+        wait_until(page, f"async () => (await ({KEPT_PAGES})()).includes('/actions')")
+
+        phone.offline()
+        page.reload()  # from what the worker kept
+        expect(item).to_contain_text(title)
+        item.get_by_label("Résultat").fill("joint")
+        item.get_by_role("button", name="Fait").click()
+        badge = page.locator("[data-outbox-badge]")
+        expect(badge).to_have_text(re.compile(r"^1 \S"), timeout=WAIT)
+        expect(item).to_have_class(re.compile(r"\baction-pending\b"))
+        expect(item.get_by_role("status")).to_contain_text("envoyé dès le retour de la connexion")
+        assert [(op["url"], op["body"]) for op in page.evaluate(QUEUE)] == [
+            (f"/api/v1/actions/{action_id}/done", {"outcome": "joint"})]
+        assert done_at() == (None, None)
+        page.screenshot(path=str(artifact_path("offline-7-action-done-queued.png")), full_page=True)
+
+        phone.online()
+        expect(badge).to_be_hidden(timeout=WAIT)
+        when, outcome = done_at()
+        assert when is not None and outcome == "joint"
+        page.reload()
+        expect(item).to_have_count(0)  # done: off the list of things to do
+        assert page.evaluate("document.querySelector('[data-outbox-refused]').hidden")

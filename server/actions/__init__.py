@@ -27,11 +27,12 @@ def remind_overdue(_sender: Flask, user: User, **_extra) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from server.actions import feed  # noqa: F401 - registers the feed's routes on the blueprint
+    from server.actions import api, feed  # noqa: F401 - feed registers its routes on the pages' blueprint
     from server.actions.views import action_type_labels, bp
     from server.models.lead import ACTION_TYPES
 
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
     # For actions/_plan_form.html, which other pages (the lead's) include.
     app.jinja_env.globals.update(action_types=ACTION_TYPES, action_type_labels=action_type_labels)
     user_logged_in.connect(remind_overdue, app)

@@ -167,6 +167,29 @@ def parse_local(value: str, tz: ZoneInfo) -> datetime | None:
     return naive.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
 
 
+class OutcomeTooLong(ValueError):
+    """The outcome does not fit Action.outcome."""
+
+
+def complete(user: User, action_id: int, outcome: str | None, now: datetime) -> tuple[Action, bool]:
+    """Mark one of the user's own actions done: (the action, whether this call changed it).
+
+    Anyone else's action, another group's included, raises NotFound. Done already: nothing changes,
+    so a form sent twice or a phone's queue replaying is harmless. Not committed."""
+    action = db.session.execute(
+        select(Action).where(Action.id == action_id, Action.user_id == user.id).with_for_update()
+    ).scalar_one_or_none()
+    if action is None:
+        raise NotFound
+    outcome = (outcome or "").strip()
+    if len(outcome) > OUTCOME_MAX:
+        raise OutcomeTooLong
+    if action.done_at is not None:
+        return action, False
+    mark_done(action, user, outcome, now)
+    return action, True
+
+
 def mark_done(action: Action, user: User, outcome: str, now: datetime) -> None:
     action.done_at = now
     action.outcome = outcome or None

@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from server.actions import service
 from server.auth.access import feature_required, roles_required
 from server.extensions import db
-from server.models import Action, utcnow
+from server.models import utcnow
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -78,18 +77,14 @@ def create() -> Response | tuple[str, int]:
 @roles_required(*ROLES)
 @feature_required(*FEATURES)
 def done(action_id: int) -> Response | tuple[str, int]:
-    # Only the action's own user closes it; anyone else's (or another group's) id is unknown here.
-    action = db.session.execute(
-        select(Action).where(Action.id == action_id, Action.user_id == current_user.id)
-    ).scalar_one_or_none()
-    if action is None:
+    try:
+        action, changed = service.complete(current_user, action_id, request.form.get("outcome"), utcnow())
+    except service.NotFound:
         abort(404)
-    outcome = (request.form.get("outcome") or "").strip()
-    if len(outcome) > service.OUTCOME_MAX:
+    except service.OutcomeTooLong:
         flash(_("The outcome is too long: at most %(count)d characters.", count=service.OUTCOME_MAX), "error")
         return _list_page(422)
-    if action.done_at is None:  # a second click (or a resent form) changes nothing
-        service.mark_done(action, current_user, outcome, utcnow())
+    if changed:
         db.session.commit()
         flash(_("Done: %(title)s", title=action.title), "success")
     return redirect(_safe_next(request.form.get("next")) or url_for("actions.index"))

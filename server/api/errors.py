@@ -30,6 +30,14 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
+def json_object_body() -> dict:
+    """The request's JSON object, {} when there is no body; a 400 naming the problem otherwise."""
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise ApiError(400, "The body must be a JSON object.", "malformed_json")
+    return data if isinstance(data, dict) else {}
+
+
 def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
     body = {"error": {"code": code or _CODES.get(status, "error"), "message": message, "fields": fields or {}}}
     return jsonify(body), status

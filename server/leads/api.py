@@ -7,12 +7,12 @@ it by hand (MG1, CE5). Every write accepts an `Idempotency-Key`: the phone's off
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from server.api.errors import ApiError
+from server.api.errors import ApiError, json_object_body
 from server.api.idempotent import commit_answer, idempotent
 from server.auth.access import feature_required, roles_required
 from server.extensions import csrf, db
@@ -36,13 +36,6 @@ def _lead_for_update(lead_id: int) -> Lead:
     if lead is None:
         raise ApiError(404, "No such lead.")
     return lead
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None and request.content_length:
-        raise ApiError(400, "The body must be a JSON object.", "malformed_json")
-    return data if isinstance(data, dict) else {}
 
 
 def _assignee_only(lead: Lead) -> None:
@@ -85,7 +78,7 @@ def _work(change, status: int = 200, feature: tuple[str, ...] = ()):
     def view(lead_id: int):
         if feature and not any(current_user.group.has_feature(fid) for fid in feature):
             raise ApiError(403, "This feature is not part of your subscription.")
-        data = _body()
+        data = json_object_body()
         lead = _lead_for_update(lead_id)
         change(lead, current_user, data, utcnow())
         return commit_answer(lead_json(lead), status)
@@ -107,7 +100,7 @@ bp.add_url_rule("/<int:lead_id>/reopen", view_func=_work(workflow.reopen, featur
 @roles_required("manager", "cell", "admin")
 @feature_required("MG1", "CE5")
 def assign_by_hand(lead_id: int):
-    data = _body()
+    data = json_object_body()
     fields: dict[str, list[str]] = {}
     reason = data.get("reason")
     if not isinstance(reason, str) or not reason.strip():

@@ -16,3 +16,16 @@ export function el(tag, attrs = {}, ...children) {
   }
   return node;
 }
+
+/** The one status line under `container` (a form, a list item), made on first use: what happened to
+ *  the change just made. An empty text hides it; `kind` "error" paints it as one. */
+export function statusLine(container, text, kind = "info") {
+  let box = container.querySelector("[data-form-status]");
+  if (!box) {
+    box = el("p", { class: "form-status", "data-form-status": true, role: "status" });
+    container.append(box);
+  }
+  box.textContent = text;
+  box.dataset.kind = kind;
+  box.hidden = !text;
+}

@@ -2,7 +2,7 @@
 // the offline queue: on a phone without network, a note or a call report is kept and sent later,
 // and the page says so instead of losing it. Without script the same forms post to the page.
 
-import { el } from "./dom.js";
+import { el, statusLine as status } from "./dom.js";
 import { OutboxError, sendOrQueue } from "./outbox.js";
 
 const SKIP = new Set(["csrf_token", "next"]);
@@ -30,17 +30,6 @@ function showErrors(form, fields, message, texts) {
   }
   const shown = Object.keys(fields || {}).some((name) => form.querySelector(`[data-error-for="${name}"]`));
   status(form, shown ? "" : message || texts.failed, "error");
-}
-
-function status(form, text, kind = "info") {
-  let box = form.querySelector("[data-form-status]");
-  if (!box) {
-    box = el("p", { class: "form-status", "data-form-status": true, role: "status" });
-    form.append(box);
-  }
-  box.textContent = text;
-  box.dataset.kind = kind;
-  box.hidden = !text;
 }
 
 // Only the field that matters for the chosen outcome is shown (call-back time, abandonment reason).
