@@ -19,17 +19,11 @@ from server.models import (
     OwnedVehicle,
     PurchaseLine,
     Site,
-    User,
     WorkshopLine,
 )
-from tests.conftest import demo_user, fresh_phone, in_group
+from tests.conftest import demo_user_id, fresh_phone, in_group
 
 GROUP_A, GROUP_B = "garage-du-parc", "autre-groupe"
-
-
-def user_id(app, slug: str, email: str) -> int:
-    with in_group(app, slug):
-        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
 
 
 def make_contact(app, slug: str = GROUP_A, *, phone: str | None = None, history: bool = False,
@@ -98,8 +92,7 @@ def test_search_by_national_phone_finds_the_e164_contact(app, login):
 
 
 def test_the_file_shows_history_consents_and_leads(app, demo, login):
-    seller_info = demo_user(demo, "a", "seller")
-    seller_id = user_id(app, GROUP_A, seller_info["email"])
+    seller_id = demo_user_id(app, demo, "a", "seller")
     ids = make_contact(app, history=True, lead_for=seller_id)
     seller = login("a", "seller")
     page = seller.get(f'/customers/{ids["contact"]}')
@@ -115,7 +108,7 @@ def test_the_file_shows_history_consents_and_leads(app, demo, login):
 
 
 def test_a_seller_cannot_open_a_customer_without_a_lead_of_theirs(app, demo, login):
-    other_seller = user_id(app, GROUP_A, demo_user(demo, "a", "seller", 1)["email"])
+    other_seller = demo_user_id(app, demo, "a", "seller", 1)
     ids = make_contact(app, lead_for=other_seller)
     alone = make_contact(app)
     seller = login("a", "seller")

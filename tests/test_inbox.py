@@ -28,7 +28,7 @@ from server.models import (
     utcnow,
 )
 from server.models.lead import OPEN_STATUSES
-from tests.conftest import demo_user, in_group
+from tests.conftest import demo_user_id, in_group
 from tests.routing_helpers import post_lead
 
 GROUP_A, GROUP_B = "garage-du-parc", "autre-groupe"
@@ -48,12 +48,6 @@ def routing_held(app):
             db.session.commit()
 
 
-def user_id(app, demo, group: str, role: str, index: int = 0) -> int:
-    email = demo_user(demo, group, role, index)["email"]
-    with in_group(app, GROUP_A if group == "a" else GROUP_B):
-        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
-
-
 def last_name(app, lead_id: int) -> str:
     with in_group(app, GROUP_A):
         return db.session.get(Lead, lead_id).contact.last_name
@@ -70,7 +64,7 @@ def page_config(html: str) -> dict:
 
 
 def test_the_seller_home_lists_only_the_sellers_open_leads(app, client, demo, login, routing_held):
-    julien, sophie = user_id(app, demo, "a", "seller", 0), user_id(app, demo, "a", "seller", 1)
+    julien, sophie = demo_user_id(app, demo, "a", "seller", 0), demo_user_id(app, demo, "a", "seller", 1)
     mine, theirs, closed, waiting = (post_lead(client, demo, kind="VN", brand="Peugeot") for _ in range(4))
     cell = login("a", "cell")
     for lead_id, seller in ((mine, julien), (closed, julien), (theirs, sophie)):
@@ -102,7 +96,7 @@ def test_the_seller_home_lists_only_the_sellers_open_leads(app, client, demo, lo
 def test_the_cell_home_lists_the_waiting_leads(app, client, demo, login, routing_held):
     waiting, taken = post_lead(client, demo, kind="VO"), post_lead(client, demo, kind="VO")
     cell = login("a", "cell")
-    assert assign(cell, taken, user_id(app, demo, "a", "seller")).status_code == 200
+    assert assign(cell, taken, demo_user_id(app, demo, "a", "seller")).status_code == 200
     html = cell.get("/home").get_data(as_text=True)
     assert ">Leads en attente<" in html
     assert last_name(app, waiting) in html and last_name(app, taken) not in html
@@ -118,7 +112,7 @@ def test_the_cell_home_lists_the_waiting_leads(app, client, demo, login, routing
 def duty(app, demo):
     """Julien (Lyon Centre) on an extra duty and Sophie (Lyon Centre) away, whatever the time."""
     now = utcnow()
-    julien, sophie = user_id(app, demo, "a", "seller", 0), user_id(app, demo, "a", "seller", 1)
+    julien, sophie = demo_user_id(app, demo, "a", "seller", 0), demo_user_id(app, demo, "a", "seller", 1)
     with in_group(app, GROUP_A):
         site = db.session.execute(select(Site).where(Site.code == "lyon-centre")).scalar_one()
         rows = [PlanningException(user_id=julien, kind="extra", site_id=site.id, starts_at=now - timedelta(hours=1),
@@ -173,12 +167,12 @@ def test_the_sellers_endpoint_is_for_those_who_assign(login):
 
 def test_the_cell_assigns_by_hand_with_a_reason(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VN", brand="Peugeot")
-    julien = user_id(app, demo, "a", "seller")
+    julien = demo_user_id(app, demo, "a", "seller")
     cell = login("a", "cell")
     for reason in ("", "   ", None):
         response = cell.post(f"/api/v1/leads/{lead_id}/assign", json={"user_id": julien, "reason": reason})
         assert response.status_code == 422 and "reason" in response.json["error"]["fields"]
-    stranger = user_id(app, demo, "b", "seller")
+    stranger = demo_user_id(app, demo, "b", "seller")
     response = assign(cell, lead_id, stranger)
     assert response.status_code == 422 and "user_id" in response.json["error"]["fields"]
 
@@ -199,17 +193,17 @@ def test_the_cell_assigns_by_hand_with_a_reason(app, client, demo, login, routin
 def test_a_manager_assigns_only_to_sellers_of_their_sites(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VN", site="lyon-centre")
     manager = login("a", "manager")  # Isabelle: Lyon Centre
-    nicolas = user_id(app, demo, "a", "seller", 3)  # Villeurbanne
+    nicolas = demo_user_id(app, demo, "a", "seller", 3)  # Villeurbanne
     with in_group(app, GROUP_A):
         assert [s.code for s in db.session.get(User, nicolas).sites] == ["villeurbanne"]
     assert assign(manager, lead_id, nicolas).status_code == 403
-    assert assign(manager, lead_id, user_id(app, demo, "a", "seller", 0)).status_code == 200
+    assert assign(manager, lead_id, demo_user_id(app, demo, "a", "seller", 0)).status_code == 200
 
 
 def test_only_the_assignee_acknowledges(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VO")
     cell = login("a", "cell")
-    assert assign(cell, lead_id, user_id(app, demo, "a", "seller", 0)).status_code == 200
+    assert assign(cell, lead_id, demo_user_id(app, demo, "a", "seller", 0)).status_code == 200
     assert cell.post(f"/api/v1/leads/{lead_id}/ack").status_code == 403  # sees it, does not hold it
     assert login("a", "seller", 1).post(f"/api/v1/leads/{lead_id}/ack").status_code == 404  # cannot even see it
     with in_group(app, GROUP_A):
@@ -231,7 +225,7 @@ def test_only_the_assignee_acknowledges(app, client, demo, login, routing_held):
 
 def test_on_screen_is_recorded_once_for_the_assignee(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VO")
-    assert assign(login("a", "cell"), lead_id, user_id(app, demo, "a", "seller")).status_code == 200
+    assert assign(login("a", "cell"), lead_id, demo_user_id(app, demo, "a", "seller")).status_code == 200
     seller = login("a", "seller")
     assert 'data-unseen' in seller.get(f"/inbox/leads/{lead_id}/card").get_data(as_text=True)
     first = seller.post(f"/api/v1/leads/{lead_id}/seen").json["displayed_at"]
@@ -242,7 +236,7 @@ def test_on_screen_is_recorded_once_for_the_assignee(app, client, demo, login, r
 
 def test_calls_set_the_first_contact_once_and_plan_the_call_back(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VO")
-    julien = user_id(app, demo, "a", "seller")
+    julien = demo_user_id(app, demo, "a", "seller")
     assert assign(login("a", "cell"), lead_id, julien).status_code == 200
     seller = login("a", "seller")
     assert seller.post(f"/api/v1/leads/{lead_id}/calls", json={"outcome": "maybe"}).status_code == 422
@@ -270,7 +264,7 @@ def test_calls_set_the_first_contact_once_and_plan_the_call_back(app, client, de
 
 def test_the_lead_page_offers_the_transfer_to_those_who_assign(app, client, demo, login, routing_held):
     lead_id = post_lead(client, demo, kind="VN", site="lyon-centre")
-    assert assign(login("a", "cell"), lead_id, user_id(app, demo, "a", "seller")).status_code == 200
+    assert assign(login("a", "cell"), lead_id, demo_user_id(app, demo, "a", "seller")).status_code == 200
     for role in ("cell", "manager", "admin"):
         html = login("a", role).get(f"/leads/{lead_id}").get_data(as_text=True)
         assert "data-transfer-panel" in html and "js/inbox-lead.js" in html, role

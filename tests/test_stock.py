@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Contact, Event, Lead, LeadEntry, Site, StockVehicle
-from tests.conftest import demo_user, in_group
-from tests.test_customers import GROUP_A, GROUP_B, editions, user_id
+from tests.conftest import demo_user_id, in_group
+from tests.test_customers import GROUP_A, GROUP_B, editions
 
 REF = re.compile(r"T\d+-[0-9a-f]{6}-\d+")
 
@@ -91,7 +91,7 @@ def test_pagination_is_stable(app, login):
 def test_vehicle_page_and_proposing_it_to_a_lead(app, demo, login):
     make, tag = unique_make()
     [vehicle_id] = add_vehicles(app, [{"make": make, "stock_ref": f"T3-{tag}-1", "colour": "Bleu Tempête"}])
-    seller_id = user_id(app, GROUP_A, demo_user(demo, "a", "seller")["email"])
+    seller_id = demo_user_id(app, demo, "a", "seller")
     with in_group(app, GROUP_A):
         contact = Contact(first_name="Paul", last_name=f"Propose-{tag}")
         db.session.add(contact)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Contact, Event, Lead, Notification, Site, StockVehicle, User, VoAlert
-from tests.conftest import demo_user, in_group
-from tests.test_customers import GROUP_A, GROUP_B, user_id
+from tests.conftest import demo_user_id, in_group
+from tests.test_customers import GROUP_A, GROUP_B
 
 
 def customer_with_lead(app, slug: str, seller_id: int) -> tuple[int, int]:
@@ -51,7 +51,7 @@ def alert_events(app, slug: str, lead_id: int) -> list[Event]:
 
 def test_an_alert_fires_once_per_matching_vo_by_any_path(app, demo, login):
     make = f"Marque{uuid.uuid4().hex[:6]}"
-    seller_id = user_id(app, GROUP_B, demo_user(demo, "b", "seller")["email"])
+    seller_id = demo_user_id(app, demo, "b", "seller")
     contact_id, lead_id = customer_with_lead(app, GROUP_B, seller_id)
     seller = login("b", "seller")
     # The form is on the customer file.
@@ -104,7 +104,7 @@ def test_an_alert_fires_once_per_matching_vo_by_any_path(app, demo, login):
 
 def test_another_groups_alert_does_not_fire(app, demo, login):
     make = f"Marque{uuid.uuid4().hex[:6]}"
-    seller_a = user_id(app, GROUP_A, demo_user(demo, "a", "seller")["email"])
+    seller_a = demo_user_id(app, demo, "a", "seller")
     contact_id, _lead_id = customer_with_lead(app, GROUP_A, seller_a)
     response = login("a", "seller").post("/stock/alerts", data={"contact_id": contact_id, "make": make})
     assert response.status_code == 302
@@ -117,7 +117,7 @@ def test_another_groups_alert_does_not_fire(app, demo, login):
 
 
 def test_alerts_are_for_visible_customers_and_deleted_by_their_owner(app, demo, login):
-    seller_id = user_id(app, GROUP_A, demo_user(demo, "a", "seller")["email"])
+    seller_id = demo_user_id(app, demo, "a", "seller")
     contact_id, lead_id = customer_with_lead(app, GROUP_A, seller_id)
     other = login("a", "seller", 1)
     assert other.post("/stock/alerts", data={"lead_id": lead_id, "make": "Renault"}).status_code == 404

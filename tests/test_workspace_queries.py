@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 from server.customers.views import _search_condition
 from server.extensions import db
 from server.models import Action, Contact, Lead, utcnow
-from tests.conftest import demo_user, in_group
-from tests.test_customers import GROUP_A, GROUP_B, make_contact, user_id
+from tests.conftest import demo_user_id, in_group
+from tests.test_customers import GROUP_A, GROUP_B, make_contact
 
 ON_POSTGRES = bool(os.environ.get("ESELLER_TEST_DATABASE_URL"))
 
@@ -63,8 +63,7 @@ def test_one_or_two_letter_words_count_only_without_a_longer_one(app, login):
 
 
 def test_full_name_search_stays_inside_the_group_and_the_sellers_customers(app, demo, login):
-    seller_b = demo_user(demo, "b", "seller")
-    mine = make_contact(app, GROUP_B, lead_for=user_id(app, GROUP_B, seller_b["email"]))
+    mine = make_contact(app, GROUP_B, lead_for=demo_user_id(app, demo, "b", "seller"))
     theirs = make_contact(app, GROUP_B)
     other_group = make_contact(app, GROUP_A)
     seller = login("b", "seller")
