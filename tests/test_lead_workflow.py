@@ -8,14 +8,15 @@ hand, so no routing worker can move them while a test runs.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from server.extensions import db
 from server.leads.score import STAGE_POINTS, compute
-from server.models import Action, DealerGroup, Lead, LeadEntry, utcnow
+from server.models import Action, Contact, DealerGroup, Lead, LeadEntry, utcnow
 from tests.conftest import demo_user_id, fresh_phone, in_group
 from tests.routing_helpers import post_lead
 
@@ -223,6 +224,46 @@ def test_score_factors_in_words(app):
     assert [f.key for f in hot.top] == ["freshness", "stage", "source"]
     assert [(f.key, f.points) for f in cold.top] == [("interest", -10), ("response_delay", -8), ("source", 6)]
     assert all(f.text for f in hot.factors)
+
+
+def test_stored_scores_age_at_each_freshness_step_without_any_write(app):
+    """Lists sort on the stored score: the scheduler's tick makes it age like the shown one."""
+    from server.leads.aging import rescore_aged
+
+    arrived = datetime(2027, 5, 4, 9, 0, tzinfo=UTC)
+
+    def add(slug: str, status: str) -> int:
+        with in_group(app, slug):
+            lead = Lead(kind="VO", source="showroom", channel="direct", status=status, received_at=arrived,
+                        contact=Contact(first_name="Age", last_name=uuid.uuid4().hex[:8], phone=fresh_phone()[1]))
+            db.session.add(lead)
+            db.session.commit()
+            return lead.id
+
+    def scores(now: datetime) -> list[tuple[int, int]]:
+        """(stored, computed at `now`) for each lead."""
+        pairs = []
+        for slug, lead_id in ids:
+            with in_group(app, slug):
+                lead = db.session.get(Lead, lead_id)
+                pairs.append((lead.score, compute(lead, now, explain=False).value))
+        return pairs
+
+    with time_machine.travel(arrived, tick=False):
+        ids = [(A, add(A, "in_progress")), (B, add(B, "assigned")), (A, add(A, "lost"))]
+        at_arrival = scores(arrived)
+    assert all(stored == computed for stored, computed in at_arrival)
+    open_a, open_b, closed = (stored for stored, _ in at_arrival)
+    steps = [(timedelta(minutes=30), 0), (timedelta(hours=2), 20 - 12), (timedelta(days=2), 20 - 5),
+             (timedelta(days=9), 20 + 5)]
+    for age, lost in steps:
+        now = arrived + age
+        with time_machine.travel(now, tick=False), app.app_context():
+            rescore_aged()
+        (a, a_now), (b, b_now), (c, _) = scores(now)
+        assert (a, b) == (open_a - lost, open_b - lost), age  # both groups, nobody wrote to them
+        assert (a, b) == (a_now, b_now)
+        assert c == closed  # a closed lead has no freshness to lose
 
 
 def test_a_group_without_closing_cannot_close(app, lead_id, login):

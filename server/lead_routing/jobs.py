@@ -116,11 +116,13 @@ def tick() -> dict:
     """The scheduler's periodic job."""
     from server.actions.service import notify_due_actions
     from server.lead_routing.clocks import check_deadlines
+    from server.leads.aging import rescore_aged
 
     try:
         swept = sweep_outbox()
         clocks = check_deadlines()
         actions_due = notify_due_actions()
+        rescored = rescore_aged()
     finally:
         db.session.remove()
-    return {"swept": swept, **clocks, "actions_due": actions_due}
+    return {"swept": swept, **clocks, "actions_due": actions_due, "rescored": rescored}

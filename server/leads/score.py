@@ -2,8 +2,8 @@
 
 A sum of points is used rather than a trained model on purpose: a seller must be able to read why
 a lead is hot, and a manager to check it. The stored `Lead.score` is recomputed whenever a lead is
-written (see `init_app`), so lists can sort on it; the lead page recomputes it at display time,
-because freshness keeps moving after the last write.
+written (see `init_app`) and when its freshness steps down (`server.leads.aging`, from the
+scheduler's tick), so lists can sort on it; the lead page recomputes it at display time.
 """
 
 from __future__ import annotations
