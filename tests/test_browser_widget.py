@@ -260,6 +260,52 @@ def test_an_offline_submission_is_kept_and_arrives_once(app, browser, live_serve
     assert contacts == 1
 
 
+def test_a_replay_the_server_refuses_is_handed_back_to_the_visitor_not_lost(app, browser, live_server, demo):
+    """Sent offline with a number the form accepts and the numbering plan does not (06 90...): the
+    replay from a later page is refused, and the next form shows it again, with the reason."""
+    email = f"camille.{uuid.uuid4().hex[:10]}@example.fr"
+    no_such_number = "06 90 12 34 56"
+    fixed, fixed_e164 = fresh_phone()
+    key = demo["a"]["widget_key"]
+    pages = {"/": vo_page(live_server, demo),
+             "/atelier": page_html(live_server, key, "<p>Horaires de l'atelier, sans formulaire.</p>")}
+    with dealer_site("localhost", pages) as origin, phone_page(browser) as page:
+        page.goto(origin + "/")
+        page.route("**/api/v1/leads", lambda route: route.abort())
+        fill_contact(page, email, no_such_number)
+        page.get_by_role("textbox", name="Votre message").fill("Toujours disponible ?")
+        page.get_by_label("J'accepte d'être contacté(e)", exact=False).check()
+        page.get_by_role("button", name="Envoyer ma demande").click()
+        page.get_by_text("Nous n'avons pas pu envoyer votre demande").wait_for(timeout=15000)
+        page.unroute("**/api/v1/leads")
+
+        # Another page of the site, with no form: the replay goes, is refused, and stays, unsent.
+        page.goto(origin + "/atelier")
+        page.wait_for_function("k => JSON.parse(localStorage.getItem(k) || '[]').some((s) => s.refused)",
+                               arg=PENDING + key, timeout=15000)
+        assert [s["refused"]["status"] for s in pending_of(page, key)] == [422]
+        assert leads_for(app, email) == []
+
+        # The next form hands it back: what was typed, and what to fix.
+        page.goto(origin + "/")
+        phone = page.get_by_role("textbox", name="Téléphone")
+        phone.wait_for()
+        assert phone.input_value() == no_such_number
+        assert page.get_by_role("textbox", name="E-mail").input_value() == email
+        assert page.get_by_role("textbox", name="Votre message").input_value() == "Toujours disponible ?"
+        assert phone.get_attribute("aria-invalid") == "true"
+        assert "Téléphone" in page.locator("[aria-live=assertive]").inner_text()
+        assert pending_of(page, key) == []
+        page.locator("[data-eseller-form]").screenshot(path=str(artifact_path("widget-replay-handed-back.png")))
+
+        phone.fill(fixed)
+        page.get_by_label("J'accepte d'être contacté(e)", exact=False).check()
+        page.get_by_role("button", name="Envoyer ma demande").click()
+        page.get_by_text("Votre demande a bien été envoyée").wait_for(timeout=15000)
+    leads = leads_for(app, email)
+    assert len(leads) == 1 and leads[0].contact.phone == fixed_e164
+
+
 def test_server_errors_are_shown_next_to_the_fields(browser, live_server, demo):
     """A 422 is final: the submission is forgotten, the data stays, the fields say what is wrong."""
     key = demo["a"]["widget_key"]

@@ -43,6 +43,16 @@ def test_hashed_bundles_are_cached_for_good(client, part):
     assert again.status_code == 304
 
 
+def test_the_previous_builds_bundles_are_still_served(client):
+    """A loader cached before a deployment names the previous form: it must still load."""
+    previous = manifest()["previous"]
+    assert sorted(name.split(".")[0] for name in previous) == ["form", "loader"]
+    for name in previous:
+        response = client.get(f"/widget/v1/{name}")
+        assert response.status_code == 200 and response.data == (WIDGET_STATIC / name).read_bytes()
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
 @pytest.mark.parametrize(
     "name", ["form.000000000000.js", "manifest.json", "loader.js.map", "form.js", "..%2Fmanifest.json"]
 )

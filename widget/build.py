@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the widget: widget/src -> content-hashed bundles + manifest in server/static/widget/.
 
-    python widget/build.py            build and write (stale hashed files are removed)
+    python widget/build.py            build and write (the previous build's bundles stay, older ones go)
     python widget/build.py --report   build, write, print the size report; exit 1 over budget
     python widget/build.py --check    exit 1 if the committed files differ from a fresh build
 
@@ -118,11 +118,35 @@ def is_build_output(path: Path) -> bool:
     return path.name == "manifest.json" or (path.suffix == ".js" and path.name.split(".")[0] in ("loader", "form"))
 
 
+def carried_over(result: Build, out: Path = OUT) -> list[str]:
+    """The bundles of the build before `result` in `out`, kept for one more build.
+
+    A dealer's page may hold the previous loader for its 5 minutes of cache, and during a rolling
+    deployment a server not yet updated still hands it out: the form it names must still load.
+    """
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if (old.get("loader"), old.get("form")) == (result.manifest["loader"], result.manifest["form"]):
+        names = old.get("previous", [])  # the same build again: the same previous one
+    else:
+        names = [old.get("loader"), old.get("form")]
+    return sorted(name for name in names if isinstance(name, str) and is_build_output(out / name)
+                  and name != "manifest.json" and (out / name).is_file())
+
+
+def with_previous(result: Build, out: Path = OUT) -> Build:
+    """`result` with the previous build's bundles named in its manifest (see `carried_over`)."""
+    return Build(files=dict(result.files), manifest={**result.manifest, "previous": carried_over(result, out)})
+
+
 def differences(result: Build, out: Path = OUT) -> list[str]:
     """What differs between `out` and a fresh build: missing, changed or stale files."""
+    result = with_previous(result, out)
     expected = result.outputs()
     found = {path.name for path in out.glob("*") if is_build_output(path)} if out.is_dir() else set()
-    problems = [f"stale: {name}" for name in sorted(found - expected.keys())]
+    problems = [f"stale: {name}" for name in sorted(found - expected.keys() - set(result.manifest["previous"]))]
     for name, content in sorted(expected.items()):
         path = out / name
         if not path.exists():
@@ -133,14 +157,17 @@ def differences(result: Build, out: Path = OUT) -> list[str]:
 
 
 def write(result: Build, out: Path = OUT) -> None:
+    """Write `result` into `out`, keep the previous build's bundles, remove older ones."""
     out.mkdir(parents=True, exist_ok=True)
+    result = with_previous(result, out)
     expected = result.outputs()
     for name, content in expected.items():
         path = out / name
         if not path.exists() or path.read_bytes() != content:
             path.write_bytes(content)
+    keep = expected.keys() | set(result.manifest["previous"])
     for path in out.glob("*"):
-        if is_build_output(path) and path.name not in expected:
+        if is_build_output(path) and path.name not in keep:
             path.unlink()
 
 

@@ -23,6 +23,7 @@ def manifest() -> dict:
 
 
 def hashed_files() -> set[str]:
-    """The content-hashed files that may be served (cached for a year)."""
+    """The content-hashed files that may be served (cached for a year): the current build's, and
+    the previous build's, which a loader cached before a deployment still names."""
     current = manifest()
-    return {current["loader"], current["form"]}
+    return {current["loader"], current["form"], *current.get("previous", [])}

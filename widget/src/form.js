@@ -352,6 +352,12 @@ const createForm = (env, cfg, opts) => {
   };
 
   setKind(kind);
+  const back = !opts.preview && takeRefused(env.key);
+  if (back) {
+    const { customer, message } = back.body;
+    for (const [name, given] of Object.entries({ ...customer, message })) if (inputs[name] && given) inputs[name].value = given;
+    onResult(back.refused);
+  }
   return {
     el: h("div", { class: "es-card", lang: opts.lang }, opts.preview && h("p", { class: "es-preview" }, t("preview")), form, status),
     /** The form is on screen: its clock starts (once). */

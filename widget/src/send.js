@@ -1,6 +1,7 @@
 /*
  * Durable submissions. Each one gets an Idempotency-Key and is saved in localStorage before its
- * request; it leaves storage on a 2xx, or on a 4xx that can never succeed (not 408 or 429). What
+ * request; it leaves storage on a 2xx, or on a 4xx that can never succeed (not 408 or 429) when a
+ * form shows the reason; refused with no form watching, it waits, unsent, for the next form. What
  * stays is sent again later on this page and on every page view, with the same Idempotency-Key,
  * so the server never creates a lead twice.
  */
@@ -87,12 +88,15 @@ const deliver = async (env, submission) => {
   inFlight.add(submission.id);
   const result = await postLead(env, submission);
   inFlight.delete(submission.id);
+  const watcher = watchers.get(submission.id);
   if (result.keep) scheduleRetry(env, result.retryAfter);
-  else {
+  else if (result.ok || watcher) {
     pending.remove(env.key, submission.id);
     retryDelay = RETRY_FIRST;
   }
-  const watcher = watchers.get(submission.id);
+  // Refused while no form waited (sent again from an earlier page): kept, unsent, for the next
+  // form to hand back to the visitor with the reasons, rather than lost without a word.
+  else pending.add(env.key, { ...submission, refused: result });
   if (watcher) {
     if (!result.keep) watchers.delete(submission.id);
     watcher(result);
@@ -114,5 +118,12 @@ const flushPending = (env) => {
   const list = pending.read(env.key);
   const fresh = list.filter((s) => s && s.id && s.body && now - (s.at || 0) < PENDING_MAX_AGE);
   if (fresh.length !== list.length) pending.write(env.key, fresh);
-  fresh.forEach((submission) => deliver(env, submission));
+  fresh.forEach((submission) => submission.refused || deliver(env, submission));
+};
+
+/** A submission refused on an earlier page, taken out of storage, for a form to show again. */
+const takeRefused = (key) => {
+  const submission = pending.read(key).find((s) => s.refused);
+  if (submission) pending.remove(key, submission.id);
+  return submission;
 };
