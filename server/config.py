@@ -49,6 +49,8 @@ class Defaults:
     RQ_QUEUES = ("routing", "default")
     # How often the scheduler sweeps the routing outbox and checks response-time clocks.
     TICK_SECONDS = 10
+    # After a Redis call fails, Redis-only side effects are skipped this long (server/redis_breaker.py).
+    REDIS_COOL_DOWN_SECONDS = 5
     RUN_SCHEDULER = True  # False: this worker runs jobs only (another one keeps the clocks)
     TESTING_ROUTES = False
 
@@ -95,3 +97,6 @@ def load_config(app, overrides: dict | None = None) -> None:
         app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     else:
         app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "unix://")):
+        # A Redis that hangs must not hold a request for long: the limiter then counts in memory.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})

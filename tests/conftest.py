@@ -140,10 +140,13 @@ def demo(app) -> dict:
 
 @pytest.fixture(autouse=True)
 def _fresh_redis(request):
-    """Every test starts with empty queues and rate-limit counters, in-process and live."""
+    """Every test starts with empty queues and rate-limit counters, in-process and live, and with
+    Redis trusted again (server/redis_breaker.py) whatever the test before did to it."""
     if "redis_url" in request.fixturenames or "app" in request.fixturenames:
         for name in ("redis_url", "live_redis_url"):
             Redis.from_url(request.getfixturevalue(name)).flushdb()
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions.pop("eseller_redis_breaker", None)
     yield
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from contextlib import suppress
 from datetime import date, timedelta
 
 from redis.exceptions import RedisError
@@ -23,6 +22,7 @@ from server.extensions import db, get_redis
 from server.kpi.facts import COUNT_COLUMNS, STEP_COLUMNS, STEPS, nearest_rank
 from server.kpi.models import ALL_SITES, KpiDaily, KpiDelay, KpiLeadFact, KpiSiteDaily
 from server.models import Site, User
+from server.redis_breaker import breaker
 from server.tenancy import current_group_id
 
 PERCENTS = (50, 90)
@@ -132,17 +132,20 @@ def sources(f: CockpitFilters) -> list[str]:
     sites = "all" if scope.site_scope is None else ",".join(map(str, sorted(scope.site_scope)))
     # The group is part of the key: one group's sources are never another's choices.
     key = f"eseller:kpi:sources:{current_group_id()}:{sites}:{scope.date_from}:{scope.date_to}"
+    redis = get_redis() if breaker().usable() else None
     try:
-        redis = get_redis()
-        if (kept := redis.get(key)) is not None:
+        if redis is not None and (kept := redis.get(key)) is not None:
             return json.loads(kept)
-    except RedisError:
+    except RedisError as error:
+        breaker().trip(error)
         redis = None
     found = sorted(db.session.execute(
         select(KpiDaily.source).where(*_daily_conditions(scope, KpiDaily)).distinct()).scalars())
     if redis is not None:
-        with suppress(RedisError):
+        try:
             redis.set(key, json.dumps(found), ex=SOURCES_CACHE_SECONDS)
+        except RedisError as error:
+            breaker().trip(error)
     return found
 
 

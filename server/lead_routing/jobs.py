@@ -19,12 +19,14 @@ from server.lead_routing.decide import decide
 from server.lead_routing.queues import get_queue
 from server.models import Lead, LeadEntry, RoutingOutbox, User, utcnow
 from server.realtime.events import record_event
+from server.redis_breaker import needs_redis
 from server.tenancy import all_groups, group_scope
 
 log = logging.getLogger(__name__)
 ROUTE_JOB = "server.lead_routing.jobs.route_lead"
 
 
+@needs_redis  # after a commit; the sweeper enqueues from the outbox what was skipped
 def enqueue_routing(lead_id: int, group_id: int) -> None:
     """Called after the commit that wrote the lead; the job id makes a second enqueue harmless."""
     get_queue("routing").enqueue(

@@ -15,6 +15,7 @@ from server.extensions import db, socketio
 from server.leads.serialize import lead_json
 from server.models import Event, GroupCounter, Lead
 from server.realtime.audience import rooms_of
+from server.redis_breaker import needs_redis
 
 _PENDING = "eseller_pending_events"
 
@@ -78,6 +79,7 @@ def init_app(app) -> None:
         sa_event.listen(Session, "after_soft_rollback", _drop_pending)
 
 
+@needs_redis  # through the Redis message queue; a client that missed it catches up by `seq`
 def push(type_: str, payload: dict, rooms: list[str]) -> None:
     if rooms:
         socketio.emit(type_, payload, to=rooms)

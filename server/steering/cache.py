@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -29,9 +28,9 @@ from sqlalchemy.orm import Session
 from server.after_commit import on_commit_of
 from server.extensions import get_redis
 from server.models import Action, Lead
+from server.redis_breaker import breaker, needs_redis
 from server.steering.board import Counts
 
-log = logging.getLogger(__name__)
 _PENDING = "eseller_steering_groups"
 DEFAULT_SECONDS = 30
 
@@ -62,6 +61,7 @@ def _note_writes(session: Session, _flush_context) -> None:
     pending |= groups
 
 
+@needs_redis
 def _bump_pending(session: Session) -> None:
     groups = session.info.pop(_PENDING, set())
     if groups:
@@ -95,6 +95,8 @@ def counts(group_id: int, scope: dict, now: datetime, compute: Callable[[], Coun
         return compute(), now
     digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:32]
     entry_key = f"eseller:steering:counts:{group_id}:{digest}"
+    if not breaker().usable():
+        return compute(), now
     try:
         redis = get_redis()
         # The version is read before counting: a write committed meanwhile makes this entry stale.
@@ -104,14 +106,14 @@ def counts(group_id: int, scope: dict, now: datetime, compute: Callable[[], Coun
             stored_version, _, payload = raw.partition(b"|")
             if stored_version.decode() == version:
                 return _decode(payload)
-    except RedisError:
-        log.warning("steering: Redis unavailable, counting without the cache")
+    except RedisError as error:
+        breaker().trip(error)
         return compute(), now
     result = compute()
     try:
         redis.set(entry_key, f"{version}|{_encode(result, now)}", ex=seconds)
-    except RedisError:
-        log.warning("steering: Redis unavailable, counts not kept")
+    except RedisError as error:
+        breaker().trip(error)
     return result, now
 
 
