@@ -3,10 +3,11 @@
 Redis carries work and hints, never the truth: the routing outbox, the events table and the
 database hold that. When Redis hangs instead of refusing (a network partition, a frozen server),
 every call waits out its timeout, and one intake request makes several after its commit (the
-steering cache's version, the routing job, the Socket.IO push): measured at 19 s a lead. Once a
-call has failed, those side effects are skipped until `REDIS_COOL_DOWN_SECONDS` have passed; the
-sweeper re-enqueues the routing from the outbox, clients catch up with `/api/v1/events?after=`,
-and the steering cache expires on its own. The next call after the cool-down tries again.
+steering cache's version, the routing job, the Socket.IO push): 15 to 19 s a lead, measured by
+`bench/redis_hung.py`. Once a call has failed, those side effects are skipped until
+`REDIS_COOL_DOWN_SECONDS` have passed; the sweeper re-enqueues the routing from the outbox,
+clients catch up with `/api/v1/events?after=`, and the steering cache expires on its own. The
+next call after the cool-down tries again.
 """
 
 from __future__ import annotations

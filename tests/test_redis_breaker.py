@@ -1,6 +1,6 @@
 """A Redis that hangs must not hold intake up.
 
-Before the breaker each lead took 19 s to answer when Redis accepted connections but never
+Before the breaker each lead took 15 to 19 s to answer when Redis accepted connections but never
 answered a command: the steering cache's version, the routing job and the Socket.IO push each
 waited out their timeouts after the commit. Now the first failure trips the breaker, those
 Redis-only side effects are skipped for the cool-down, and every lead is in the database with its

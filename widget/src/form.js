@@ -345,8 +345,8 @@ const createForm = (env, cfg, opts) => {
     // The administrators' preview (data-preview): the visitor's whole path, but nothing is sent.
     if (opts.preview) return finish("sent");
     setBusy(true);
-    // A timer may fire a millisecond before the wall clock agrees, and the server counts by the
-    // wall clock: a submission 1 ms short would be refused, and lost if it was being replayed.
+    // The server checks the time spent by the wall clock: wait until Date.now() agrees, rather
+    // than trust one timer to land exactly (a submission 1 ms short would be refused).
     while (Date.now() - shownAt < MIN_FILL_MS) await sleep(MIN_FILL_MS - (Date.now() - shownAt));
     submitLead(env, leadBody(), onResult);
   };
