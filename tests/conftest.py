@@ -325,6 +325,22 @@ def sign_in_page(page, base: str, user: dict) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def signed_in_page(browser, base: str, user: dict, viewport: dict, *, console_errors: bool = False):
+    """A new browser context at `viewport` (a phone's touch and pixel density at PHONE), signed in
+    as `user`: (context, page, problems). `problems` collects the page's uncaught errors, and its
+    console errors too when asked."""
+    phone = viewport == PHONE
+    context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=phone, has_touch=phone,
+                                  device_scale_factor=2 if phone else 1)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    if console_errors:
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    sign_in_page(page, base, user)
+    return context, page, problems
+
+
 def artifact_path(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

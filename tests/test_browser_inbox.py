@@ -19,7 +19,14 @@ from sqlalchemy import delete, select, update
 
 from server.extensions import db
 from server.models import DealerGroup, Lead, PlanningException, Site, User, utcnow
-from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, in_group, sign_in_page
+from tests.conftest import (
+    PHONE,
+    artifact_path,
+    demo_user,
+    fresh_phone,
+    in_group,
+    signed_in_page,
+)
 
 pytestmark = pytest.mark.slow
 DESKTOP = {"width": 1280, "height": 800}
@@ -29,13 +36,7 @@ WAIT = 20_000  # ms: a real worker routes the lead, then the server pushes it
 
 
 def sign_in(browser, base: str, user: dict, viewport: dict):
-    phone = viewport == PHONE
-    context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=phone, has_touch=phone,
-                                  device_scale_factor=2 if phone else 1)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    sign_in_page(page, base, user)
+    context, page, problems = signed_in_page(browser, base, user, viewport)
     # Connected and caught up: the page marks itself live (and the banner stays hidden).
     expect(page.locator("body.live")).to_have_count(1, timeout=WAIT)
     return context, page, problems

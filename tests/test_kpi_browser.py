@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PHONE, artifact_path, demo_user, sign_in_page
+from tests.conftest import PHONE, artifact_path, demo_user, signed_in_page
 
 pytestmark = pytest.mark.slow
 
 
-def _open(browser, live_server, demo, viewport: dict, path: str = "/cockpit/kpi?period=90d", **options):
-    context = browser.new_context(viewport=viewport, locale="fr-FR", **options)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    sign_in_page(page, live_server, demo_user(demo, "a", "manager"))
+def _open(browser, live_server, demo, viewport: dict, path: str = "/cockpit/kpi?period=90d"):
+    context, page, problems = signed_in_page(browser, live_server, demo_user(demo, "a", "manager"), viewport,
+                                             console_errors=True)
     page.goto(live_server + path)
     return context, page, problems
 
@@ -48,8 +44,7 @@ def test_kpi_page_on_a_desktop(browser, live_server, demo):
 
 
 def test_kpi_page_on_a_phone(browser, live_server, demo):
-    context, page, problems = _open(browser, live_server, demo, PHONE, "/cockpit/kpi", device_scale_factor=2,
-                                    is_mobile=True, has_touch=True)
+    context, page, problems = _open(browser, live_server, demo, PHONE, "/cockpit/kpi")
     try:
         assert page.locator(".kpi-card").first.is_visible()
         # The filters fold away on a phone until asked for; nothing is wider than the screen.

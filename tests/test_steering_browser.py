@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, sign_in_page
+from tests.conftest import PHONE, artifact_path, demo_user, fresh_phone, signed_in_page
 from tests.test_steering import add_lead, new_source, site_and_seller
 
 pytestmark = pytest.mark.slow
@@ -18,14 +18,7 @@ WAIT = 20_000  # ms
 
 
 def open_cockpit(browser, base: str, user: dict, viewport: dict, query: str = ""):
-    phone = viewport == PHONE
-    context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=phone, has_touch=phone,
-                                  device_scale_factor=2 if phone else 1)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    sign_in_page(page, base, user)
+    context, page, problems = signed_in_page(browser, base, user, viewport, console_errors=True)
     page.goto(f"{base}/cockpit{query}")
     # Connected and caught up: the script marks the page live.
     expect(page.locator("body.live")).to_have_count(1, timeout=WAIT)

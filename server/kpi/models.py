@@ -54,7 +54,18 @@ class Counts:
     fc_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiLeadFact(TenantScoped, db.Model):
+class DailyKey:
+    """What a lead is counted under (`server.kpi.facts.FACT_KEYS`): its fact, and the daily sums."""
+
+    day: Mapped[date] = mapped_column(Date)
+    site_id: Mapped[int] = mapped_column(Integer)
+    seller_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))
+
+
+class KpiLeadFact(DailyKey, TenantScoped, db.Model):
     __tablename__ = "kpi_lead_facts"
     # By day for the period; by site or seller first when one is chosen (a few rows a day, not all).
     __table_args__ = (Index("ix_kpi_lead_facts_group_day", "group_id", "day"),
@@ -63,12 +74,6 @@ class KpiLeadFact(TenantScoped, db.Model):
 
     group_id: Mapped[int] = _group_key()
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    site_id: Mapped[int] = mapped_column(Integer)
-    seller_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(32))
     # Index in STAGES of the furthest stage the lead ever reached.
     furthest: Mapped[int] = mapped_column(SmallInteger)
     outcome: Mapped[str] = mapped_column(String(8))
@@ -81,19 +86,13 @@ class KpiLeadFact(TenantScoped, db.Model):
     on_time: Mapped[bool] = mapped_column(Boolean)
 
 
-class KpiDaily(Counts, TenantScoped, db.Model):
+class KpiDaily(Counts, DailyKey, TenantScoped, db.Model):
     __tablename__ = "kpi_daily"
     __table_args__ = (PrimaryKeyConstraint("group_id", "day", "site_id", "seller_id", "kind", "source", "reason"),
                       Index("ix_kpi_daily_group_site_day", "group_id", "site_id", "day"),
                       Index("ix_kpi_daily_group_seller_day", "group_id", "seller_id", "day"))
 
     group_id: Mapped[int] = _group_key()
-    day: Mapped[date] = mapped_column(Date)
-    site_id: Mapped[int] = mapped_column(Integer)
-    seller_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(32))
 
 
 class KpiSiteDaily(Counts, TenantScoped, db.Model):
