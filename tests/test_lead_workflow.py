@@ -226,7 +226,7 @@ def test_score_factors_in_words(app):
     assert all(f.text for f in hot.factors)
 
 
-def test_stored_scores_age_at_each_freshness_step_without_any_write(app):
+def test_stored_scores_age_at_each_freshness_step_without_any_write(app, demo):
     """Lists sort on the stored score: the scheduler's tick makes it age like the shown one."""
     from server.leads.aging import rescore_aged
 
